@@ -1,5 +1,8 @@
 """The company's resources: skills, technicians, customers, sites, assets, parts, warehouses, users.
 
+Entities are plain dataclasses without __slots__ and with identity equality, so storage can map
+tables onto them imperatively.
+
 Mutable entities carry a `version` that the service layer bumps on every change; the API exposes
 it as an ETag so two people can never silently overwrite each other.
 """
@@ -20,7 +23,7 @@ from fieldpilot.domain.values import (
 )
 
 
-@dataclass(slots=True)
+@dataclass(eq=False)
 class Skill:
     code: str
     name: str
@@ -77,7 +80,7 @@ class Absence:
             raise InvalidInput("end", "absence end must be after its start")
 
 
-@dataclass(slots=True)
+@dataclass(eq=False)
 class Technician:
     id: str
     first_name: str
@@ -122,7 +125,7 @@ class Technician:
         return self.skills.get(skill, 0)
 
 
-@dataclass(slots=True)
+@dataclass(eq=False)
 class Customer:
     id: str
     name: str
@@ -138,7 +141,7 @@ class Customer:
             raise InvalidInput("name", "must not be empty")
 
 
-@dataclass(slots=True)
+@dataclass(eq=False)
 class Site:
     id: str
     customer_id: str
@@ -150,7 +153,7 @@ class Site:
     version: int = 1
 
 
-@dataclass(slots=True)
+@dataclass(eq=False)
 class Asset:
     id: str
     site_id: str
@@ -160,7 +163,7 @@ class Asset:
     version: int = 1
 
 
-@dataclass(slots=True)
+@dataclass(eq=False)
 class Part:
     code: str
     name: str
@@ -173,7 +176,7 @@ class Part:
             raise InvalidInput("unit_cost_cents", "must not be negative")
 
 
-@dataclass(slots=True)
+@dataclass(eq=False)
 class Warehouse:
     id: str
     name: str
@@ -188,7 +191,7 @@ class Warehouse:
                 raise InvalidInput("stock", f"quantity of {part!r} is negative")
 
 
-@dataclass(slots=True)
+@dataclass(eq=False)
 class User:
     id: str
     username: str
@@ -206,7 +209,7 @@ class User:
             raise InvalidInput("technician_id", "a technician user must be linked to a technician")
 
 
-@dataclass(slots=True)
+@dataclass(eq=False)
 class ApiKey:
     """An integration's key. Only a hash of the secret is kept; the prefix finds the row."""
 

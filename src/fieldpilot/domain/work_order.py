@@ -87,7 +87,7 @@ class HistoryEntry:
     technician_id: str | None = None
 
 
-@dataclass(slots=True)
+@dataclass(eq=False)
 class WorkOrder:
     id: str
     customer_id: str
@@ -116,6 +116,8 @@ class WorkOrder:
     sla_log: list[SlaLogEntry] = field(default_factory=list)
     sla_state: str = "ok"
     sla_next_deadline: datetime | None = None
+    sla_risk_at: datetime | None = None
+    sla_paused: bool = False
     milestones: dict[str, datetime] = field(default_factory=dict)
     rating: int | None = None
     rating_comment: str | None = None

@@ -1,0 +1,119 @@
+"""Commands: what someone asks the system to do, in the imperative. Frozen, data only."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from fieldpilot.domain.values import Channel, PartLine, Priority, Role, SkillRequirement, TimeWindow
+
+
+@dataclass(frozen=True)
+class Command:
+    actor: str = field(default="system", kw_only=True)
+
+
+class ResourceKind(enum.StrEnum):
+    SKILL = "skill"
+    TECHNICIAN = "technician"
+    CUSTOMER = "customer"
+    SITE = "site"
+    ASSET = "asset"
+    PART = "part"
+    WAREHOUSE = "warehouse"
+    SLA_POLICY = "sla_policy"
+
+
+@dataclass(frozen=True)
+class CreateResource(Command):
+    kind: ResourceKind
+    resource: Any
+    idempotency_key: str | None = None
+    fingerprint: str = ""
+
+
+@dataclass(frozen=True)
+class UpdateResource(Command):
+    kind: ResourceKind
+    key: str
+    changes: Mapping[str, Any]
+    expected_version: int | None
+
+
+@dataclass(frozen=True)
+class DeleteResource(Command):
+    kind: ResourceKind
+    key: str
+    expected_version: int | None
+
+
+@dataclass(frozen=True)
+class CreateWorkOrder(Command):
+    customer_id: str
+    site_id: str
+    service_type: str
+    channel: Channel = Channel.API
+    description: str = ""
+    asset_id: str | None = None
+    required_skills: tuple[SkillRequirement, ...] | None = None
+    required_parts: tuple[PartLine, ...] = ()
+    required_tools: frozenset[str] = frozenset()
+    estimated_duration_minutes: int | None = None
+    priority: Priority | None = None
+    time_window: TimeWindow | None = None
+    is_appointment: bool = False
+    custom_fields: Mapping[str, str | int | float | bool] = field(default_factory=dict)
+    idempotency_key: str | None = None
+    fingerprint: str = ""
+
+
+@dataclass(frozen=True)
+class UpdateWorkOrder(Command):
+    order_id: str
+    changes: Mapping[str, Any]
+    expected_version: int | None
+
+
+@dataclass(frozen=True)
+class TransitionWorkOrder(Command):
+    order_id: str
+    action: str
+    expected_version: int | None
+    reason: str = ""
+    technician_id: str | None = None
+    planned_start: datetime | None = None
+
+
+@dataclass(frozen=True)
+class RateWorkOrder(Command):
+    tracking_token: str
+    rating: int
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class RefreshSlaStates(Command):
+    """Recompute the SLA state of every open order (periodic sweep)."""
+
+
+@dataclass(frozen=True)
+class CreateUser(Command):
+    username: str
+    password: str
+    role: Role
+    full_name: str = ""
+    technician_id: str | None = None
+
+
+@dataclass(frozen=True)
+class CreateApiKey(Command):
+    name: str
+    role: Role = Role.INTEGRATION
+
+
+@dataclass(frozen=True)
+class RevokeApiKey(Command):
+    key_id: str
