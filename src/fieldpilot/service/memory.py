@@ -1,0 +1,281 @@
+"""An in-memory unit of work: the fake for unit tests and the store of the simulator.
+
+It behaves like the database where it matters: objects handed out are copies, nothing is visible
+to others before commit, a commit whose object changed underneath it fails like a stale version
+column would, and outbox rows are written with the changes.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Generic, Self, TypeVar
+
+from fieldpilot.domain.errors import AlreadyExists, Conflict
+from fieldpilot.domain.events import Event
+from fieldpilot.domain.work_order import BOOKED_STATUSES, OPEN_STATUSES, WorkOrder
+from fieldpilot.service.unit_of_work import (
+    DecisionRecord,
+    IdempotencyRecord,
+    OrderQuery,
+    OutboxMessage,
+    Page,
+)
+from fieldpilot.service.order_filters import order_matches, order_sort_key
+
+T = TypeVar("T")
+_NEW = object()  # marks an object added in this unit of work
+
+
+@dataclass
+class MemoryDatabase:
+    """Committed state shared by every unit of work made from it."""
+
+    tables: dict[str, dict[str, Any]] = field(default_factory=dict)
+    idempotency: dict[tuple[str, str], IdempotencyRecord] = field(default_factory=dict)
+    outbox: list[OutboxMessage] = field(default_factory=list)
+    decisions: dict[str, list[DecisionRecord]] = field(default_factory=dict)
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+    def table(self, name: str) -> dict[str, Any]:
+        return self.tables.setdefault(name, {})
+
+
+class MemoryRepository(Generic[T]):
+    def __init__(self, db: MemoryDatabase, name: str, key: Callable[[T], str]) -> None:
+        self._table = db.table(name)
+        self._key = key
+        self.name = name
+        self.seen: dict[str, T] = {}
+        self.loaded_versions: dict[str, object] = {}
+        self.deleted: set[str] = set()
+
+    def _track(self, key: str, stored: T) -> T:
+        if key in self.seen:
+            return self.seen[key]
+        obj = copy.deepcopy(stored)
+        if isinstance(obj, WorkOrder):
+            obj.events = []
+        self.seen[key] = obj
+        self.loaded_versions[key] = getattr(stored, "version", None)
+        return obj
+
+    def get(self, key: str) -> T | None:
+        if key in self.deleted:
+            return None
+        if key in self.seen:
+            return self.seen[key]
+        stored = self._table.get(key)
+        return None if stored is None else self._track(key, stored)
+
+    def add(self, obj: T) -> None:
+        key = self._key(obj)
+        self.deleted.discard(key)
+        self.seen[key] = obj
+        self.loaded_versions.setdefault(key, _NEW)
+
+    def delete(self, obj: T) -> None:
+        key = self._key(obj)
+        self.deleted.add(key)
+
+    def all_committed(self) -> list[T]:
+        merged = {**self._table, **self.seen}
+        return [self.get(k) for k in sorted(merged) if k not in self.deleted]  # type: ignore[misc]
+
+    def list(self, *, offset: int = 0, limit: int = 100) -> list[T]:
+        return self.all_committed()[offset : offset + limit]
+
+    def count(self) -> int:
+        return len(self.all_committed())
+
+    def check(self) -> None:
+        for key, loaded in self.loaded_versions.items():
+            stored = self._table.get(key)
+            if loaded is _NEW:
+                if stored is not None:
+                    raise AlreadyExists(self.name, key)
+            elif stored is None or getattr(stored, "version", None) != loaded:
+                raise Conflict(f"{self.name} {key} was changed by someone else meanwhile; retry on fresh data")
+
+    def write(self) -> None:
+        for key, obj in self.seen.items():
+            if key not in self.deleted:
+                self._table[key] = copy.deepcopy(obj)
+        for key in self.deleted:
+            self._table.pop(key, None)
+            self.seen.pop(key, None)
+        self.deleted.clear()
+        self.loaded_versions = {k: getattr(o, "version", None) for k, o in self.seen.items()}
+
+
+class MemoryTechnicianRepository(MemoryRepository[Any]):
+    def lock(self, key: str) -> Any:
+        return self.get(key)
+
+
+class MemoryUserRepository(MemoryRepository[Any]):
+    def get_by_username(self, username: str) -> Any:
+        return next((u for u in self.all_committed() if u.username == username), None)
+
+
+class MemoryApiKeyRepository(MemoryRepository[Any]):
+    def get_by_prefix(self, prefix: str) -> Any:
+        return next((k for k in self.all_committed() if k.prefix == prefix), None)
+
+
+class MemoryOrderRepository(MemoryRepository[WorkOrder]):
+    def get_by_tracking_token(self, token: str) -> WorkOrder | None:
+        return next((o for o in self.all_committed() if o.tracking_token == token), None)
+
+    def search(self, query: OrderQuery) -> Page[WorkOrder]:
+        found = [o for o in self.all_committed() if order_matches(o, query)]
+        found.sort(key=order_sort_key(query.sort), reverse=query.descending)
+        return Page(found[query.offset : query.offset + query.limit], len(found), query.offset, query.limit)
+
+    def booked_for(self, technician_id: str, *, start: datetime, end: datetime) -> list[WorkOrder]:
+        return [
+            o
+            for o in self.all_committed()
+            if o.technician_id == technician_id
+            and o.status in BOOKED_STATUSES
+            and o.planned_start is not None
+            and o.planned_end is not None
+            and o.planned_start < end
+            and start < o.planned_end
+        ]
+
+    def open_orders(self) -> list[WorkOrder]:
+        return [o for o in self.all_committed() if o.status in OPEN_STATUSES]
+
+
+class MemoryIdempotencyStore:
+    def __init__(self, db: MemoryDatabase) -> None:
+        self._db = db
+        self.new: list[IdempotencyRecord] = []
+
+    def get(self, scope: str, key: str) -> IdempotencyRecord | None:
+        found = self._db.idempotency.get((scope, key))
+        return found or next((r for r in self.new if (r.scope, r.key) == (scope, key)), None)
+
+    def add(self, record: IdempotencyRecord) -> None:
+        self.new.append(record)
+
+
+class MemoryOutbox:
+    def __init__(self, db: MemoryDatabase) -> None:
+        self._db = db
+
+    def pending(self, *, limit: int = 100) -> list[OutboxMessage]:
+        return [m for m in self._db.outbox if m.published_at is None][:limit]
+
+    def mark_published(self, ids: Sequence[int], at: datetime) -> None:
+        wanted = set(ids)
+        self._db.outbox[:] = [
+            OutboxMessage(m.id, m.name, m.payload, m.created_at, at) if m.id in wanted else m
+            for m in self._db.outbox
+        ]
+
+
+class MemoryDecisions:
+    def __init__(self, db: MemoryDatabase) -> None:
+        self._db = db
+        self.new: list[DecisionRecord] = []
+
+    def add(self, record: DecisionRecord) -> None:
+        self.new.append(record)
+
+    def for_order(self, order_id: str) -> list[DecisionRecord]:
+        return [*self._db.decisions.get(order_id, []), *(r for r in self.new if r.order_id == order_id)]
+
+
+class MemoryUnitOfWork:
+    """Commits are serialised by one lock, like a database with one writer."""
+
+    def __init__(self, db: MemoryDatabase, clock: Callable[[], datetime]) -> None:
+        self.db = db
+        self._clock = clock
+
+    def __enter__(self) -> Self:
+        db = self.db
+        self.skills = MemoryRepository[Any](db, "skills", lambda o: o.code)
+        self.technicians = MemoryTechnicianRepository(db, "technicians", lambda o: o.id)
+        self.customers = MemoryRepository[Any](db, "customers", lambda o: o.id)
+        self.sites = MemoryRepository[Any](db, "sites", lambda o: o.id)
+        self.assets = MemoryRepository[Any](db, "assets", lambda o: o.id)
+        self.parts = MemoryRepository[Any](db, "parts", lambda o: o.code)
+        self.warehouses = MemoryRepository[Any](db, "warehouses", lambda o: o.id)
+        self.sla_policies = MemoryRepository[Any](db, "sla_policies", lambda o: o.id)
+        self.users = MemoryUserRepository(db, "users", lambda o: o.id)
+        self.api_keys = MemoryApiKeyRepository(db, "api_keys", lambda o: o.id)
+        self.orders = MemoryOrderRepository(db, "orders", lambda o: o.id)
+        self.idempotency = MemoryIdempotencyStore(db)
+        self.outbox = MemoryOutbox(db)
+        self.decisions = MemoryDecisions(db)
+        self._events: list[Event] = []
+        self._recorded: list[Event] = []
+        return self
+
+    def __exit__(self, *args: object) -> None:
+        self.rollback()
+
+    def _repositories(self) -> list[MemoryRepository[Any]]:
+        return [
+            self.skills,
+            self.technicians,
+            self.customers,
+            self.sites,
+            self.assets,
+            self.parts,
+            self.warehouses,
+            self.sla_policies,
+            self.users,
+            self.api_keys,
+            self.orders,
+        ]
+
+    def commit(self) -> None:
+        with self.db.lock:
+            for repo in self._repositories():
+                repo.check()
+            for record in self.idempotency.new:
+                if (record.scope, record.key) in self.db.idempotency:
+                    raise Conflict(f"Idempotency-Key {record.key!r} is being used by a concurrent request")
+            events = self._pending_events()
+            for repo in self._repositories():
+                repo.write()
+            for record in self.idempotency.new:
+                self.db.idempotency[(record.scope, record.key)] = record
+            for decision in self.decisions.new:
+                self.db.decisions.setdefault(decision.order_id, []).append(decision)
+            now = self._clock()
+            for event in events:
+                self.db.outbox.append(OutboxMessage(len(self.db.outbox) + 1, event.name, event.payload(), now))
+            self.idempotency.new = []
+            self.decisions.new = []
+            self._events.extend(events)
+
+    def record(self, event: Event) -> None:
+        self._recorded.append(event)
+
+    def _pending_events(self) -> list[Event]:
+        events: list[Event] = list(self._recorded)
+        self._recorded.clear()
+        for order in self.orders.seen.values():
+            events.extend(order.events)
+            order.events.clear()
+        return events
+
+    def rollback(self) -> None:
+        for repo in self._repositories():
+            repo.seen.clear()
+            repo.deleted.clear()
+        self.idempotency.new = []
+        self.decisions.new = []
+        self._recorded.clear()
+
+    def collect_new_events(self) -> Iterator[Event]:
+        while self._events:
+            yield self._events.pop(0)

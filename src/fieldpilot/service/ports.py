@@ -1,0 +1,36 @@
+"""Ports: what the service layer needs from the outside world, as Protocols.
+
+Implementations live in adapters (storage, routing, events, api) and in `service.fakes` for
+tests; none of them inherit from these classes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+
+class Clock(Protocol):
+    """The current time, timezone-aware UTC. Injected so that runs are reproducible."""
+
+    def now(self) -> datetime: ...
+
+
+class IdGenerator(Protocol):
+    """New object ids, e.g. `wo_3f9c...`. Deterministic in tests and simulations."""
+
+    def new_id(self, prefix: str) -> str: ...
+
+
+class SecretSource(Protocol):
+    """Unguessable tokens (tracking links, API keys): `nbytes` random bytes, URL-safe text."""
+
+    def token(self, nbytes: int) -> str: ...
+
+
+class PasswordHasher(Protocol):
+    """One-way password hashing (argon2 in production)."""
+
+    def hash(self, password: str) -> str: ...
+
+    def verify(self, password_hash: str, password: str) -> bool: ...

@@ -1,0 +1,180 @@
+"""The unit of work and repository ports. One command = one `with uow:` = one commit.
+
+Repositories hand out live domain objects; changes to them are written when the unit of work
+commits, together with an outbox row for every event the touched aggregates recorded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Generic, Protocol, Self, TypeVar
+
+from fieldpilot.domain.events import Event
+from fieldpilot.domain.resources import (
+    ApiKey,
+    Asset,
+    Customer,
+    Part,
+    Site,
+    Skill,
+    Technician,
+    User,
+    Warehouse,
+)
+from fieldpilot.domain.values import Priority
+from fieldpilot.domain.work_order import OrderStatus, WorkOrder
+from fieldpilot.sla.policy import SlaPolicy
+
+T = TypeVar("T")
+
+
+class Repository(Protocol[T]):
+    """Objects of one kind by key, listed in a stable order (by key)."""
+
+    def get(self, key: str) -> T | None: ...
+
+    def add(self, obj: T) -> None: ...
+
+    def delete(self, obj: T) -> None: ...
+
+    def list(self, *, offset: int = 0, limit: int = 100) -> list[T]: ...
+
+    def count(self) -> int: ...
+
+
+class TechnicianRepository(Repository[Technician], Protocol):
+    def lock(self, key: str) -> Technician | None:
+        """Get the technician and hold a write lock on it until commit (serialises bookings)."""
+        ...
+
+
+class UserRepository(Repository[User], Protocol):
+    def get_by_username(self, username: str) -> User | None: ...
+
+
+class ApiKeyRepository(Repository[ApiKey], Protocol):
+    def get_by_prefix(self, prefix: str) -> ApiKey | None: ...
+
+
+@dataclass(frozen=True)
+class OrderQuery:
+    """Filters for listing orders. Empty filters match everything."""
+
+    statuses: frozenset[OrderStatus] = frozenset()
+    priorities: frozenset[Priority] = frozenset()
+    technician_id: str | None = None
+    customer_id: str | None = None
+    sla_states: frozenset[str] = frozenset()
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    sort: str = "created_at"
+    descending: bool = False
+    offset: int = 0
+    limit: int = 50
+    now: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: Sequence[T]
+    total: int
+    offset: int
+    limit: int
+
+
+class OrderRepository(Repository[WorkOrder], Protocol):
+    def get_by_tracking_token(self, token: str) -> WorkOrder | None: ...
+
+    def search(self, query: OrderQuery) -> Page[WorkOrder]: ...
+
+    def booked_for(self, technician_id: str, *, start: datetime, end: datetime) -> list[WorkOrder]:
+        """Open orders of this technician whose planned slot overlaps [start, end)."""
+        ...
+
+    def open_orders(self) -> list[WorkOrder]: ...
+
+
+@dataclass(frozen=True)
+class IdempotencyRecord:
+    key: str
+    scope: str
+    fingerprint: str
+    resource_kind: str
+    resource_id: str
+    response: dict[str, Any]
+    created_at: datetime
+
+
+class IdempotencyStore(Protocol):
+    def get(self, scope: str, key: str) -> IdempotencyRecord | None: ...
+
+    def add(self, record: IdempotencyRecord) -> None: ...
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    id: int | None
+    name: str
+    payload: dict[str, Any]
+    created_at: datetime
+    published_at: datetime | None = None
+
+
+class Outbox(Protocol):
+    def pending(self, *, limit: int = 100) -> list[OutboxMessage]: ...
+
+    def mark_published(self, ids: Sequence[int], at: datetime) -> None: ...
+
+
+@dataclass
+class DecisionRecord:
+    """A stored explanation of a dispatch decision (the engine's record, JSON-ready)."""
+
+    id: str
+    order_id: str
+    created_at: datetime
+    kind: str
+    body: dict[str, Any] = field(default_factory=dict)
+
+
+class DecisionRepository(Protocol):
+    def add(self, record: DecisionRecord) -> None: ...
+
+    def for_order(self, order_id: str) -> list[DecisionRecord]: ...
+
+
+class UnitOfWork(Protocol):
+    skills: Repository[Skill]
+    technicians: TechnicianRepository
+    customers: Repository[Customer]
+    sites: Repository[Site]
+    assets: Repository[Asset]
+    parts: Repository[Part]
+    warehouses: Repository[Warehouse]
+    sla_policies: Repository[SlaPolicy]
+    users: UserRepository
+    api_keys: ApiKeyRepository
+    orders: OrderRepository
+    idempotency: IdempotencyStore
+    outbox: Outbox
+    decisions: DecisionRepository
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(self, *args: object) -> None: ...
+
+    def commit(self) -> None:
+        """Write every change and an outbox row per new event, in one transaction."""
+        ...
+
+    def rollback(self) -> None: ...
+
+    def record(self, event: Event) -> None:
+        """Record an event that belongs to no aggregate (e.g. a resource changed)."""
+        ...
+
+    def collect_new_events(self) -> Iterator[Event]:
+        """Events recorded by aggregates touched in this unit of work since the last call."""
+        ...
