@@ -25,6 +25,7 @@ class ResourceKind(enum.StrEnum):
     PART = "part"
     WAREHOUSE = "warehouse"
     SLA_POLICY = "sla_policy"
+    TRIAGE_RULE = "triage_rule"
 
 
 @dataclass(frozen=True)

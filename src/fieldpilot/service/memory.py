@@ -208,6 +208,7 @@ class MemoryUnitOfWork:
         self.parts = MemoryRepository[Any](db, "parts", lambda o: o.code)
         self.warehouses = MemoryRepository[Any](db, "warehouses", lambda o: o.id)
         self.sla_policies = MemoryRepository[Any](db, "sla_policies", lambda o: o.id)
+        self.triage_rules = MemoryRepository[Any](db, "triage_rules", lambda o: o.id)
         self.users = MemoryUserRepository(db, "users", lambda o: o.id)
         self.api_keys = MemoryApiKeyRepository(db, "api_keys", lambda o: o.id)
         self.orders = MemoryOrderRepository(db, "orders", lambda o: o.id)
@@ -231,6 +232,7 @@ class MemoryUnitOfWork:
             self.parts,
             self.warehouses,
             self.sla_policies,
+            self.triage_rules,
             self.users,
             self.api_keys,
             self.orders,

@@ -23,6 +23,7 @@ from fieldpilot.domain.resources import (
     User,
     Warehouse,
 )
+from fieldpilot.domain.triage import TriageRule
 from fieldpilot.domain.values import Priority
 from fieldpilot.domain.work_order import OrderStatus, WorkOrder
 from fieldpilot.sla.policy import SlaPolicy
@@ -154,6 +155,7 @@ class UnitOfWork(Protocol):
     parts: Repository[Part]
     warehouses: Repository[Warehouse]
     sla_policies: Repository[SlaPolicy]
+    triage_rules: Repository[TriageRule]
     users: UserRepository
     api_keys: ApiKeyRepository
     orders: OrderRepository
