@@ -17,6 +17,7 @@ from typing import Any, Generic, Self, TypeVar
 from fieldpilot.domain.errors import AlreadyExists, Conflict
 from fieldpilot.domain.events import Event
 from fieldpilot.domain.work_order import BOOKED_STATUSES, OPEN_STATUSES, WorkOrder
+from fieldpilot.service.order_filters import order_matches, order_sort_key
 from fieldpilot.service.unit_of_work import (
     DecisionRecord,
     IdempotencyRecord,
@@ -24,7 +25,6 @@ from fieldpilot.service.unit_of_work import (
     OutboxMessage,
     Page,
 )
-from fieldpilot.service.order_filters import order_matches, order_sort_key
 
 T = TypeVar("T")
 _NEW = object()  # marks an object added in this unit of work
@@ -98,7 +98,9 @@ class MemoryRepository(Generic[T]):
                 if stored is not None:
                     raise AlreadyExists(self.name, key)
             elif stored is None or getattr(stored, "version", None) != loaded:
-                raise Conflict(f"{self.name} {key} was changed by someone else meanwhile; retry on fresh data")
+                raise Conflict(
+                    f"{self.name} {key} was changed by someone else meanwhile; retry on fresh data"
+                )
 
     def write(self) -> None:
         for key, obj in self.seen.items():
@@ -254,7 +256,9 @@ class MemoryUnitOfWork:
                 self.db.decisions.setdefault(decision.order_id, []).append(decision)
             now = self._clock()
             for event in events:
-                self.db.outbox.append(OutboxMessage(len(self.db.outbox) + 1, event.name, event.payload(), now))
+                self.db.outbox.append(
+                    OutboxMessage(len(self.db.outbox) + 1, event.name, event.payload(), now)
+                )
             self.idempotency.new = []
             self.decisions.new = []
             self._events.extend(events)

@@ -1,0 +1,38 @@
+"""One Settings class, read from the environment (prefix FIELDPILOT_) once, by the app factory or
+the CLI, and passed down. Never built at import time."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+INSECURE_SECRETS = frozenset({"", "changeme", "secret", "change-me"})
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FIELDPILOT_", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = "sqlite:///fieldpilot.db"
+    # Signs access tokens. Required in production (all replicas must share it); development and
+    # tests get a random one per process.
+    secret_key: str = ""
+    access_token_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    osrm_url: str | None = None
+    osrm_timeout_seconds: float = Field(default=2.0, gt=0, le=60)
+    tile_url: str | None = None
+    share_technician_position: bool = True
+    check_migrations: bool = True
+
+    @model_validator(mode="after")
+    def _refuse_insecure(self) -> Settings:
+        if not self.secret_key and self.environment != "production":
+            self.secret_key = secrets.token_urlsafe(32)
+        if self.secret_key in INSECURE_SECRETS or len(self.secret_key) < 32:
+            raise ValueError("FIELDPILOT_SECRET_KEY must be at least 32 characters and not a placeholder")
+        return self

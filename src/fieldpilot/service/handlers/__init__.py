@@ -1,0 +1,1 @@
+"""Command handlers: verbs taking (command, unit of work, deps). Registered in bootstrap."""
