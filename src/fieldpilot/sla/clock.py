@@ -71,7 +71,7 @@ class _Timeline:
 
 
 def _policy(policies: Mapping[str, SlaPolicy], policy_id: str | None, *, kind: SlaLogKind) -> SlaPolicy:
-    if policy_id is None:
+    if not policy_id:
         raise InvalidInput("sla_log", f"a {kind.value} entry needs a policy_id")
     policy = policies.get(policy_id)
     if policy is None:

@@ -40,9 +40,7 @@ class SlaTargets:
             if minutes is None:
                 continue
             if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes < 1:
-                raise InvalidInput(
-                    milestone.value, f"target {minutes!r} must be positive minutes"
-                )
+                raise InvalidInput(milestone.value, f"target {minutes!r} must be positive minutes")
 
     def minutes(self, milestone: Milestone) -> int | None:
         value: int | None = getattr(self, milestone.value)
