@@ -210,6 +210,14 @@ class CongestionProfile:
         if any(not 0.1 <= f <= 10.0 for f in self.factors):
             raise InvalidInput("factors", "each factor must be within 0.1..10")
 
+    @property
+    def lowest_factor(self) -> float:
+        return min(self.factors)
+
+    @property
+    def highest_factor(self) -> float:
+        return max(self.factors)
+
     def factor_at(self, second: int) -> float:
         return self.factors[((self.epoch_second_of_day + second) % SECONDS_PER_DAY) // self.bin_seconds]
 
@@ -255,6 +263,13 @@ class TravelMatrix:
 
     def free_flow_duration(self, origin: int, destination: int) -> int:
         return self._duration_rows[origin][destination]
+
+    def shortest_duration(self, origin: int, destination: int) -> int:
+        """A lower bound of `duration` over every departure time."""
+        base = self._duration_rows[origin][destination]
+        if self.congestion is None:
+            return base
+        return int(base * self.congestion.lowest_factor)
 
     def distance(self, origin: int, destination: int) -> int:
         return self._distance_rows[origin][destination]
@@ -306,6 +321,11 @@ class DispatchProblem:
     def assigned_technician(self) -> Mapping[str, str]:
         """order id -> id of the technician whose route holds it."""
         return {v.order_id: t.id for t in self.technicians for v in t.route}
+
+    @cached_property
+    def memo(self) -> dict[object, object]:
+        """Scratch space for data derived from this snapshot (route schedules); not part of its value."""
+        return {}
 
     def order(self, order_id: str) -> OrderRequest:
         try:

@@ -1,0 +1,330 @@
+"""Route schedules: when each visit of a technician's route starts, and whether the route holds.
+
+The schedule is the earliest one: leave as soon as a visit ends, wait at the customer when early,
+take each break in the first gap at or after its window opens (earlier, waiting for the window,
+when the next visit would end after the break's latest start), skip past absences. Visits that are
+en route or on site keep their start. A warehouse detour (`Restock`) is driven just before its
+visit.
+
+`RouteSchedule` caches, for every position of a route, the state just before it (time ready to
+leave, place, next break, travel and lateness so far). Inserting an order at position p replays
+only from p and stops as soon as the replay rejoins the cached schedule, which keeps one insertion
+test at a few microseconds.
+
+May import: fieldpilot.domain, fieldpilot.engine.{problem,params,plan} and the standard library.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from fieldpilot.engine.params import DispatchParams
+from fieldpilot.engine.plan import Route, ScheduledBreak, ScheduledVisit
+from fieldpilot.engine.problem import (
+    DispatchProblem,
+    OrderRequest,
+    PlannedVisit,
+    Restock,
+    TechnicianState,
+    Window,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Stop:
+    """One visit as the scheduler needs it."""
+
+    order_id: str
+    location: int
+    duration: int
+    window_start: int
+    window_end: int
+    promised: bool  # the window's end comes from a promise to the customer
+    fixed_start: int | None  # en route or on site: the start does not move
+    restock: Restock | None
+    deadline: int | None
+    lateness_rate: float  # cost per second past the SLA deadline
+
+
+class Failure(NamedTuple):
+    kind: str  # "window", "promise", "shift_end", "break"
+    order_id: str | None
+    second: int
+
+
+class Cursor(NamedTuple):
+    """The state at a point of a route, ready to leave."""
+
+    time: int
+    location: int
+    next_break: int
+    travel: int
+    distance: int
+    lateness: float
+
+
+@dataclass(slots=True)
+class Replay:
+    """The outcome of scheduling a sequence of stops from a cursor."""
+
+    failure: Failure | None = None
+    first_start: int = 0  # start of stops[0]
+    starts: list[int] = field(default_factory=list)
+    breaks: list[ScheduledBreak] = field(default_factory=list)
+    cursors: list[Cursor] = field(default_factory=list)  # before each stop, then at the end
+    home_arrival: int = 0
+    travel: int = 0
+    distance: int = 0
+    lateness: float = 0.0
+
+    @property
+    def feasible(self) -> bool:
+        return self.failure is None
+
+
+def make_stop(
+    order: OrderRequest,
+    *,
+    params: DispatchParams,
+    visit: PlannedVisit | None = None,
+    restock: Restock | None = None,
+) -> Stop:
+    window = order.start_window
+    promised = False
+    promise = visit.promised_window if visit and visit.promised_window else order.promised_window
+    if promise is not None:
+        allowed = promise.widened(params.promise_tolerance)
+        promised = allowed.end < window.end
+        window = Window(max(window.start, allowed.start), min(window.end, allowed.end))
+    fixed = visit.planned_start if visit and visit.pin and visit.pin.fixes_start else None
+    return Stop(
+        order_id=order.id,
+        location=order.location,
+        duration=order.duration,
+        window_start=window.start,
+        window_end=window.end,
+        promised=promised,
+        fixed_start=fixed,
+        restock=visit.restock if visit else restock,
+        deadline=order.sla_deadline,
+        lateness_rate=params.lateness_cost_per_second(priority=order.priority, tier=order.customer_tier),
+    )
+
+
+class RouteScheduler:
+    """Schedules stops for one technician on one problem."""
+
+    __slots__ = ("breaks", "duration", "problem", "tech", "warehouses")
+
+    def __init__(self, problem: DispatchProblem, tech: TechnicianState) -> None:
+        self.problem = problem
+        self.tech = tech
+        self.duration = problem.matrix.duration
+        self.breaks = sorted(tech.breaks, key=lambda b: (b.start, b.end))
+        self.warehouses = problem.warehouses
+
+    def start_cursor(self) -> Cursor:
+        tech = self.tech
+        return Cursor(max(tech.earliest_start, tech.shift_start), tech.start_location, 0, 0, 0, 0.0)
+
+    def replay(  # one pass over the route, kept in one loop for speed
+        self,
+        stops: Sequence[Stop],
+        *,
+        cursor: Cursor,
+        strict: bool = True,
+        record: bool = False,
+        rejoin: RouteSchedule | None = None,
+        rejoin_at: int = 0,
+    ) -> Replay:
+        """Schedule `stops` from `cursor`, then drive home.
+
+        With `rejoin`, stops[1:] are `rejoin`'s stops from index `rejoin_at`: as soon as the state
+        after one of them equals the cached one, the rest of the route is taken from the cache.
+        """
+        out = Replay()
+        tech, duration, breaks = self.tech, self.duration, self.breaks
+        latest_end = tech.latest_end
+        t, loc, nb, travel, dist, late = cursor
+        for i, stop in enumerate(stops):
+            if record:
+                out.cursors.append(Cursor(t, loc, nb, travel, dist, late))
+            if stop.fixed_start is None:
+                while nb < len(breaks):
+                    brk = breaks[nb]
+                    if t < brk.start:
+                        early = max(t + duration(loc, stop.location, t), stop.window_start)
+                        if early + stop.duration <= brk.latest_start:
+                            break
+                    begin = max(t, brk.start)
+                    if begin > brk.latest_start:
+                        if strict:
+                            out.failure = Failure("break", stop.order_id, begin)
+                            return out
+                        out.failure = out.failure or Failure("break", stop.order_id, begin)
+                    if record:
+                        out.breaks.append(ScheduledBreak(begin, begin + brk.duration))
+                    t = begin + brk.duration
+                    nb += 1
+            if stop.restock is not None:
+                depot = self.warehouses[stop.restock.warehouse]
+                leg = duration(loc, depot.location, t)
+                dist += self.problem.matrix.distance(loc, depot.location)
+                t += leg + depot.pickup_seconds
+                travel += leg
+                loc = depot.location
+            leg = duration(loc, stop.location, t)
+            travel += leg
+            dist += self.problem.matrix.distance(loc, stop.location)
+            start = t + leg
+            if start < stop.window_start:
+                start = stop.window_start
+            if stop.fixed_start is not None:
+                start = stop.fixed_start
+            else:
+                for absence in tech.absences:
+                    if start < absence.end and start + stop.duration > absence.start:
+                        start = absence.end
+                if start > stop.window_end:
+                    kind = "promise" if stop.promised else "window"
+                    if strict:
+                        out.failure = Failure(kind, stop.order_id, start)
+                        return out
+                    out.failure = out.failure or Failure(kind, stop.order_id, start)
+            if stop.deadline is not None and start > stop.deadline:
+                late += (start - stop.deadline) * stop.lateness_rate
+            if i == 0:
+                out.first_start = start
+            if record:
+                out.starts.append(start)
+            t = start + stop.duration
+            loc = stop.location
+            if i and rejoin is not None:
+                k = rejoin_at + i  # index, in the cached route, of the cursor after this stop
+                if t == rejoin.cursors[k].time and nb == rejoin.cursors[k].next_break:
+                    old = rejoin.cursors[k]
+                    out.travel = travel + rejoin.travel - old.travel
+                    out.distance = dist + rejoin.distance - old.distance
+                    out.lateness = late + rejoin.lateness - old.lateness
+                    out.home_arrival = rejoin.home_arrival
+                    return out
+        if record:
+            out.cursors.append(Cursor(t, loc, nb, travel, dist, late))
+        while nb < len(breaks):
+            brk = breaks[nb]
+            if t + duration(loc, tech.end_location, t) <= brk.start:
+                break
+            begin = max(t, brk.start)
+            if begin > brk.latest_start:
+                if strict:
+                    out.failure = Failure("break", None, begin)
+                    return out
+                out.failure = out.failure or Failure("break", None, begin)
+            if record:
+                out.breaks.append(ScheduledBreak(begin, begin + brk.duration))
+            t = begin + brk.duration
+            nb += 1
+        leg = duration(loc, tech.end_location, t)
+        out.home_arrival = t + leg
+        out.travel = travel + leg
+        out.distance = dist + self.problem.matrix.distance(loc, tech.end_location)
+        out.lateness = late
+        if out.home_arrival > latest_end and stops:
+            failure = Failure("shift_end", stops[-1].order_id, out.home_arrival)
+            out.failure = out.failure or failure
+        return out
+
+
+@dataclass(slots=True)
+class RouteSchedule:
+    """A technician's current route, scheduled, with the state cached before every position."""
+
+    tech: TechnicianState
+    scheduler: RouteScheduler
+    stops: list[Stop]
+    starts: list[int]
+    breaks: list[ScheduledBreak]
+    cursors: list[Cursor]
+    home_arrival: int
+    travel: int
+    distance: int
+    lateness: float
+    failure: Failure | None
+    first_free: int  # insertions go at this position or later (after en-route/on-site visits)
+    van_stock: dict[str, int]  # what is left on the van once the route's visits are served
+
+    @property
+    def feasible(self) -> bool:
+        return self.failure is None
+
+    @property
+    def overtime(self) -> int:
+        return max(0, self.home_arrival - self.tech.shift_end)
+
+    @property
+    def work(self) -> int:
+        """Service plus travel seconds."""
+        return sum(s.duration for s in self.stops) + self.travel
+
+    def to_route(self) -> Route:
+        visits = tuple(
+            ScheduledVisit(s.order_id, start, start + s.duration, s.restock)
+            for s, start in zip(self.stops, self.starts, strict=True)
+        )
+        return Route(self.tech.id, visits, tuple(self.breaks))
+
+
+def schedule_route(
+    problem: DispatchProblem,
+    tech: TechnicianState,
+    *,
+    params: DispatchParams,
+    stops: list[Stop] | None = None,
+) -> RouteSchedule:
+    """Schedule a technician's route (their current one unless `stops` is given)."""
+    if stops is None:
+        stops = [make_stop(problem.order(v.order_id), params=params, visit=v) for v in tech.route]
+    scheduler = RouteScheduler(problem, tech)
+    replay = scheduler.replay(stops, cursor=scheduler.start_cursor(), strict=False, record=True)
+    first_free = 0
+    for index, stop in enumerate(stops):
+        if stop.fixed_start is not None:
+            first_free = index + 1
+    van = dict(tech.stock)
+    for stop in stops:
+        order = problem.order(stop.order_id)
+        for part, qty in order.parts.items():
+            picked = stop.restock.parts.get(part, 0) if stop.restock else 0
+            van[part] = van.get(part, 0) - qty + picked
+    return RouteSchedule(
+        tech=tech,
+        scheduler=scheduler,
+        stops=stops,
+        starts=replay.starts,
+        breaks=replay.breaks,
+        cursors=replay.cursors,
+        home_arrival=replay.home_arrival,
+        travel=replay.travel,
+        distance=replay.distance,
+        lateness=replay.lateness,
+        failure=replay.failure,
+        first_free=first_free,
+        van_stock=van,
+    )
+
+
+def cached_schedule(
+    problem: DispatchProblem, tech: TechnicianState, *, params: DispatchParams
+) -> RouteSchedule:
+    """The schedule of a technician's current route, computed once per problem and params."""
+    key = ("schedule", tech.id)
+    memo = problem.memo
+    found = memo.get(key)
+    if isinstance(found, tuple) and found[0] == params and found[1].tech is tech:
+        cached: RouteSchedule = found[1]
+        return cached
+    schedule = schedule_route(problem, tech, params=params)
+    memo[key] = (params, schedule)
+    return schedule
