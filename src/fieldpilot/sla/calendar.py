@@ -147,13 +147,15 @@ class BusinessCalendar:
     def add_business_us(self, start: int, amount: int) -> int:
         """The earliest instant at which `amount` business microseconds have elapsed."""
         position = start
+        horizon = _PROBE_US  # doubles, so a long addition costs few chunks and skips whole weeks
         while True:
             offset = self._offset_us(position)
-            segment_end = self._offset_change(position, offset, position + _PROBE_US)
+            segment_end = self._offset_change(position, offset, position + horizon)
             reached, amount = self._local_add(position + offset, amount, segment_end + offset)
             if amount == 0:
                 return reached - offset
             position = segment_end
+            horizon = min(2 * horizon, 64 * DAY_US)
 
     # -- offsets -------------------------------------------------------------------------------
 

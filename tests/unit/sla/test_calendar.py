@@ -44,13 +44,15 @@ def test_the_deadline_is_the_end_of_the_last_business_second_not_the_next_openin
     assert calendar.add_business_seconds(local("2026-11-30 16:00"), HOUR) == local("2026-11-30 17:00")
 
 
-def test_adding_exactly_a_weeks_business_time_ends_on_friday_evening() -> None:
+@pytest.mark.parametrize("weeks", [1, 2, 5])
+def test_adding_exactly_whole_weeks_of_business_time_ends_on_friday_evening(weeks: int) -> None:
     calendar = office_hours()
+    monday = local("2026-11-30 00:00")
+    friday = datetime.combine(date(2026, 12, 4) + timedelta(weeks=weeks - 1), time(17), monday.tzinfo)
+    next_monday = datetime.combine(friday.date() + timedelta(days=3), time(8, 0, 1), monday.tzinfo)
 
-    assert calendar.add_business_seconds(local("2026-11-30 00:00"), 45 * HOUR) == local("2026-12-04 17:00")
-    assert calendar.add_business_seconds(local("2026-11-30 00:00"), 45 * HOUR + 1) == local(
-        "2026-12-07 08:00:01"
-    )
+    assert calendar.add_business_seconds(monday, weeks * 45 * HOUR) == friday
+    assert calendar.add_business_seconds(monday, weeks * 45 * HOUR + 1) == next_monday
 
 
 def test_adding_months_of_business_time_skips_whole_weeks() -> None:
