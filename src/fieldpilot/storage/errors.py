@@ -1,0 +1,106 @@
+"""Storage errors, and the translation of database errors into the domain's error tree.
+
+    FieldpilotError                     (fieldpilot.domain.errors)
+    └── DatabaseNotMigrated             the schema is older or newer than the code
+
+A lost optimistic-concurrency race (`StaleDataError`) becomes `Conflict`; a unique key taken
+becomes `AlreadyExists` (or `Conflict` for an Idempotency-Key used by a concurrent request).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from fieldpilot.domain.errors import AlreadyExists, Conflict, FieldpilotError
+from fieldpilot.storage.tables import metadata
+
+
+class DatabaseNotMigrated(FieldpilotError):
+    """The database schema is not the revision this code was written for."""
+
+    def __init__(self, *, url: str, current: str | None, needed: str) -> None:
+        current_text = current or "none (an empty or unversioned database)"
+        super().__init__(
+            f"database at {url} is at revision {current_text}, the code needs {needed}: "
+            "run `fieldpilot db upgrade`"
+        )
+        self.url = url
+        self.current = current
+        self.needed = needed
+
+
+# table -> what its rows are called in messages
+_KINDS: dict[str, str] = {
+    "skills": "skill",
+    "technicians": "technician",
+    "customers": "customer",
+    "sites": "site",
+    "assets": "asset",
+    "parts": "part",
+    "warehouses": "warehouse",
+    "users": "user",
+    "api_keys": "API key",
+    "sla_policies": "SLA policy",
+    "work_orders": "work order",
+    "order_history": "work order history entry",
+    "decisions": "decision record",
+}
+_SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (?P<columns>[\w., ]+)")
+_STALE_TABLE = re.compile(r"on table '(?P<table>\w+)'")
+
+
+def translate(error: Exception) -> FieldpilotError | None:
+    """The domain error for a database error, or None when it is not one we explain."""
+    if isinstance(error, StaleDataError):
+        match = _STALE_TABLE.search(str(error))
+        kind = _KINDS.get(match["table"], match["table"]) if match else "an object"
+        return Conflict(f"{kind} was changed or deleted by someone else meanwhile; retry on fresh data")
+    if isinstance(error, IntegrityError):
+        table, columns = _violated_unique(error)
+        if table is None:
+            return Conflict(f"the change breaks a database rule: {error.orig}")
+        if table == "idempotency":
+            key = _param(error, "key")
+            return Conflict(f"Idempotency-Key {key!r} is being used by a concurrent request")
+        kind = _KINDS.get(table, table)
+        key_columns = [c for c in columns if c not in ("id", "code")]
+        if key_columns:
+            label = ", ".join(f"{c}={_param(error, c)}" for c in key_columns)
+            return AlreadyExists(f"{kind} with", label)
+        return AlreadyExists(kind, _param(error, columns[0] if columns else "id"))
+    return None
+
+
+def _violated_unique(error: IntegrityError) -> tuple[str | None, list[str]]:
+    """(table, columns) of the unique or primary key that was violated, if that is what happened."""
+    orig = error.orig
+    diag = getattr(orig, "diag", None)
+    if diag is not None:  # psycopg
+        if getattr(orig, "sqlstate", None) != "23505":
+            return None, []
+        violated = metadata.tables.get(diag.table_name or "")
+        if violated is None:
+            return None, []
+        for constraint in violated.constraints:
+            if constraint.name == diag.constraint_name:
+                return violated.name, [c.name for c in constraint.columns]  # type: ignore[attr-defined]
+        return violated.name, []
+    match = _SQLITE_UNIQUE.search(str(orig))
+    if match is None:
+        return None, []
+    qualified = [c.strip() for c in match["columns"].split(",")]
+    table = qualified[0].split(".")[0]
+    return table, [c.split(".", 1)[1] for c in qualified]
+
+
+def _param(error: IntegrityError, name: str) -> Any:
+    params = error.params
+    if isinstance(params, dict):
+        return params.get(name, "?")
+    if isinstance(params, (list, tuple)) and params and isinstance(params[0], dict):
+        return params[0].get(name, "?")
+    return "?"
