@@ -32,6 +32,10 @@ from fieldpilot.sla.status import MilestoneState, MilestoneStatus, SlaState, Sla
 _MILESTONE_KEYS = frozenset(m.value for m in Milestone)
 
 
+def _pauses(policy: SlaPolicy, hold_reason: str | None) -> bool:
+    return hold_reason is not None and policy.pauses_for(hold_reason)
+
+
 @dataclass(frozen=True, slots=True)
 class _Span:
     """[start, end) in µs during which neither the policy nor the hold changes."""
@@ -45,7 +49,7 @@ class _Span:
 
     @property
     def running(self) -> bool:
-        return self.hold_reason is None or not self.policy.pauses_for(self.hold_reason)
+        return not _pauses(self.policy, self.hold_reason)
 
     def accrued_at(self, instant: int) -> int:
         if not self.running or instant <= self.start:
@@ -89,12 +93,12 @@ def validate_sla_log(log: Sequence[SlaLogEntry], *, policies: Mapping[str, SlaPo
         raise InvalidInput("sla_log", "must begin with a start entry")
     on_hold = False
     previous: datetime | None = None
-    for entry in log:
+    for index, entry in enumerate(log):
         check_aware(entry.at, field="sla_log")
         if previous is not None and entry.at < previous:
             raise InvalidInput("sla_log", f"entry at {entry.at.isoformat()} is out of time order")
         previous = entry.at
-        if entry.kind is SlaLogKind.START and entry is not log[0]:
+        if entry.kind is SlaLogKind.START and index > 0:
             raise InvalidInput("sla_log", "the clock can start only once")
         if entry.kind in (SlaLogKind.START, SlaLogKind.POLICY):
             _policy(policies, entry.policy_id, kind=entry.kind)
@@ -126,9 +130,9 @@ def _build_timeline(log: Sequence[SlaLogEntry], *, policies: Mapping[str, SlaPol
                 hold = None
             index += 1
         stop = to_us(log[index].at) if index < len(log) else end
-        span = _Span(start, stop, policy, hold, accrued, accrued)
-        accrued = span.accrued_at(stop)
-        spans.append(_Span(start, stop, policy, hold, span.accrued_before, accrued))
+        paid = 0 if _pauses(policy, hold) else policy.calendar.business_us(start, stop)
+        spans.append(_Span(start, stop, policy, hold, accrued, accrued + paid))
+        accrued += paid
     return _Timeline(spans)
 
 
