@@ -12,6 +12,7 @@ An adapter-level package: it may import domain, sla and service, never storage, 
 from __future__ import annotations
 
 from fieldpilot.demo.loader import (
+    DemoClock,
     DemoPlan,
     DemoUser,
     LoadReport,
@@ -23,6 +24,7 @@ from fieldpilot.demo.loader import (
 )
 
 __all__ = [
+    "DemoClock",
     "DemoPlan",
     "DemoUser",
     "LoadReport",

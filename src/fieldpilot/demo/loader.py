@@ -46,6 +46,16 @@ class SettableClock(Protocol):
     def now(self) -> datetime: ...
 
 
+@dataclass
+class DemoClock:
+    """The clock handed to the composition root while loading: it says what the loader sets."""
+
+    current: datetime
+
+    def now(self) -> datetime:
+        return self.current
+
+
 @dataclass(frozen=True)
 class DemoPlan:
     seed: int
