@@ -223,7 +223,7 @@ def log_of(s: Scenario) -> list[SlaLogEntry]:
 # -- properties ----------------------------------------------------------------------------
 
 
-@PROPERTY_SETTINGS
+@settings(max_examples=250, deadline=None)
 @given(scenarios())
 def test_clock_matches_minute_by_minute_reference(s: Scenario) -> None:
     status = compute_sla(
@@ -305,3 +305,18 @@ def test_a_paused_clock_neither_accrues_nor_breaches(s: Scenario, later: int) ->
     else:
         assert after.elapsed_seconds >= before.elapsed_seconds
         assert after.state.severity >= before.state.severity
+
+
+@PROPERTY_SETTINGS
+@given(scenarios(), st.integers(0, 2))
+def test_a_policy_change_keeps_the_time_already_paid(s: Scenario, choice: int) -> None:
+    policies = {pid: p.to_policy() for pid, p in s.policies.items()}
+    new_policy = sorted(policies)[choice % len(policies)]
+    now = s.moment(s.now)
+    switched = [*log_of(s), SlaLogEntry(now, SlaLogKind.POLICY, policy_id=new_policy)]
+
+    before = compute_sla(log_of(s), policies=policies, milestones={}, now=now)
+    after = compute_sla(switched, policies=policies, milestones={}, now=now)
+
+    assert after.elapsed_seconds == before.elapsed_seconds
+    assert after.policy_id == new_policy
