@@ -10,12 +10,16 @@ becomes `AlreadyExists` (or `Conflict` for an Idempotency-Key used by a concurre
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
+from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from fieldpilot.domain.errors import AlreadyExists, Conflict, FieldpilotError
+from fieldpilot.service.unit_of_work import DecisionRecord, IdempotencyRecord
+from fieldpilot.sla.policy import SlaPolicy
 from fieldpilot.storage.tables import metadata
 
 
@@ -53,8 +57,12 @@ _SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (?P<columns>[\w., ]+)")
 _STALE_TABLE = re.compile(r"on table '(?P<table>\w+)'")
 
 
-def translate(error: Exception) -> FieldpilotError | None:
-    """The domain error for a database error, or None when it is not one we explain."""
+def translate(error: Exception, *, pending: Iterable[object] = ()) -> FieldpilotError | None:
+    """The domain error for a database error, or None when it is not one we explain.
+
+    `pending` are the objects the failed write was inserting (the session's new objects and the
+    records held for commit); the key that was taken is read from them.
+    """
     if isinstance(error, StaleDataError):
         match = _STALE_TABLE.search(str(error))
         kind = _KINDS.get(match["table"], match["table"]) if match else "an object"
@@ -63,16 +71,38 @@ def translate(error: Exception) -> FieldpilotError | None:
         table, columns = _violated_unique(error)
         if table is None:
             return Conflict(f"the change breaks a database rule: {error.orig}")
+        values = _taken_values(table, columns, pending)
         if table == "idempotency":
-            key = _param(error, "key")
-            return Conflict(f"Idempotency-Key {key!r} is being used by a concurrent request")
+            return Conflict(
+                f"Idempotency-Key {values.get('key', '?')!r} is being used by a concurrent request"
+            )
         kind = _KINDS.get(table, table)
         key_columns = [c for c in columns if c not in ("id", "code")]
         if key_columns:
-            label = ", ".join(f"{c}={_param(error, c)}" for c in key_columns)
+            label = ", ".join(f"{c}={values.get(c, '?')}" for c in key_columns)
             return AlreadyExists(f"{kind} with", label)
-        return AlreadyExists(kind, _param(error, columns[0] if columns else "id"))
+        return AlreadyExists(kind, values.get(columns[0], "?") if columns else "?")
     return None
+
+
+def _taken_values(table: str, columns: list[str], pending: Iterable[object]) -> dict[str, Any]:
+    """The values of `columns` in the pending row of `table`, when exactly one row is a candidate."""
+    candidates = [obj for obj in pending if _table_of(obj) == table]
+    if len(candidates) != 1:
+        return {}
+    return {c: getattr(candidates[0], c, "?") for c in columns}
+
+
+def _table_of(obj: object) -> str | None:
+    if isinstance(obj, IdempotencyRecord):
+        return "idempotency"
+    if isinstance(obj, DecisionRecord):
+        return "decisions"
+    if isinstance(obj, SlaPolicy):
+        return "sla_policies"
+    mapper = inspect(obj, raiseerr=False)
+    table = getattr(getattr(mapper, "mapper", None), "local_table", None)
+    return getattr(table, "name", None)
 
 
 def _violated_unique(error: IntegrityError) -> tuple[str | None, list[str]]:
@@ -95,12 +125,3 @@ def _violated_unique(error: IntegrityError) -> tuple[str | None, list[str]]:
     qualified = [c.strip() for c in match["columns"].split(",")]
     table = qualified[0].split(".")[0]
     return table, [c.split(".", 1)[1] for c in qualified]
-
-
-def _param(error: IntegrityError, name: str) -> Any:
-    params = error.params
-    if isinstance(params, dict):
-        return params.get(name, "?")
-    if isinstance(params, (list, tuple)) and params and isinstance(params[0], dict):
-        return params[0].get(name, "?")
-    return "?"

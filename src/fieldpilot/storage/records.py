@@ -7,13 +7,14 @@ in its transaction (`write`), so a rolled-back command leaves none behind.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, func, insert, select, update
 
-from fieldpilot.domain.errors import AlreadyExists, Conflict
+from fieldpilot.domain.errors import Conflict
 from fieldpilot.service.unit_of_work import DecisionRecord, IdempotencyRecord, OutboxMessage
 from fieldpilot.sla.policy import SlaPolicy
 from fieldpilot.storage import tables
@@ -70,14 +71,23 @@ class SqlSlaPolicyRepository:
         self._work.flush()
         return self._work.session.scalar(select(func.count()).select_from(tables.sla_policies)) or 0
 
+    def reset(self) -> None:
+        """Forget everything seen in the transaction (after a rollback)."""
+        self._seen.clear()
+        self._loaded.clear()
+        self._dirty.clear()
+        self._deleted.clear()
+
+    def pending(self) -> builtins.list[SlaPolicy]:
+        """Policies added in this unit of work that are not stored yet."""
+        return [self._seen[key] for key in sorted(self._dirty) if self._loaded.get(key) == _NEW]
+
     def write(self) -> None:
         """Write added, replaced and deleted policies; a lost race raises Conflict."""
         session = self._work.session
         for key in sorted(self._dirty):
             loaded = self._loaded[key]
             if loaded == _NEW:
-                if session.scalar(select(func.count()).where(_policies.id == key)):
-                    raise AlreadyExists("SLA policy", key)
                 session.execute(
                     insert(tables.sla_policies).values(id=key, document=self._seen[key], version=1)
                 )

@@ -10,6 +10,7 @@ the transaction rolled back. Leaving the block without commit rolls back.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, Self
 
@@ -89,18 +90,13 @@ class SqlAlchemyUnitOfWork:
         touched = self._touched_orders()
         events = [*self._recorded, *(e for order in touched for e in order.events)]
         try:
-            self._write()
-            now = self._clock()
-            self.outbox.append([OutboxMessage(None, e.name, e.payload(), now) for e in events])
-            self.session.commit()
-        except SQLAlchemyError as error:
-            self.session.rollback()
-            domain_error = translate(error)
-            if domain_error is None:
-                raise
-            raise domain_error from error
+            with self._errors_translated():
+                self._write()
+                now = self._clock()
+                self.outbox.append([OutboxMessage(None, e.name, e.payload(), now) for e in events])
+                self.session.commit()
         except BaseException:
-            self.session.rollback()
+            self.rollback()
             raise
         self._recorded.clear()
         for order in touched:
@@ -110,6 +106,7 @@ class SqlAlchemyUnitOfWork:
     def rollback(self) -> None:
         self.session.rollback()
         self._work.history_saved.clear()
+        self.sla_policies.reset()
         self.idempotency.new = []
         self.decisions.new = []
         self._recorded.clear()
@@ -120,6 +117,10 @@ class SqlAlchemyUnitOfWork:
     def collect_new_events(self) -> Iterator[Event]:
         while self._events:
             yield self._events.pop(0)
+
+    def _pending_rows(self) -> list[object]:
+        """What is being inserted: new objects and records held for commit (names a taken key)."""
+        return [*self.session.new, *self.idempotency.new, *self.decisions.new, *self.sla_policies.pending()]
 
     def _touched_orders(self) -> list[WorkOrder]:
         session = self.session
@@ -132,10 +133,16 @@ class SqlAlchemyUnitOfWork:
 
     def _flush(self) -> None:
         """Flush pending changes (so queries see them), with database errors translated."""
-        try:
+        with self._errors_translated():
             self._write_objects()
+
+    @contextmanager
+    def _errors_translated(self) -> Iterator[None]:
+        pending = self._pending_rows()  # read before the write: a failed flush forgets them
+        try:
+            yield
         except SQLAlchemyError as error:
-            domain_error = translate(error)
+            domain_error = translate(error, pending=pending)
             if domain_error is None:
                 raise
             raise domain_error from error
