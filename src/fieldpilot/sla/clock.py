@@ -6,8 +6,11 @@ Rules:
   policy change during a hold re-evaluates that.
 - Time already accrued is kept across policy changes; only the targets and calendar change.
 - A milestone is breached as soon as its elapsed business time reaches its target; its deadline
-  is that moment (assuming no further pause or policy change). While paused short of its target
-  it has no deadline, only `remaining_seconds`. A paused clock never breaches.
+  is that moment (assuming no further pause or policy change), so one met exactly at its
+  deadline is met late. While paused short of its target it has no deadline, only
+  `remaining_seconds`; once breached the deadline stays the (past) moment the target was
+  reached under the current target. A paused clock never breaches.
+- State follows the current policy: an upgrade can breach at once, a downgrade can un-breach.
 - Log entries and milestones at the same instant: the entries take effect first.
 - A met milestone is judged, and its numbers frozen, at the moment it was met, against the
   policy in force then. The clock stops when the resolution is met.
