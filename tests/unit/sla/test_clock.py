@@ -151,6 +151,15 @@ def test_an_upgrade_past_the_new_target_is_breached_since_the_target_was_reached
     assert resolution.deadline == local("2026-11-30 12:00")
 
 
+def test_a_downgrade_judges_the_paid_time_against_the_new_target() -> None:
+    log = [start(local("2026-11-30 08:00"), "p1"), switch(local("2026-11-30 08:20"), "p3")]
+
+    dispatch = of(sla(log, "2026-11-30 08:20"), Milestone.DISPATCH)
+
+    assert (dispatch.state, dispatch.elapsed_seconds) == (MilestoneState.OK, 1200)
+    assert dispatch.deadline == local("2026-11-30 09:00")
+
+
 def test_pauses_and_the_paid_time_survive_a_round_trip_of_policy_changes() -> None:
     log = [
         start(local("2026-11-30 08:00")),
