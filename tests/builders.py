@@ -9,7 +9,7 @@ from fieldpilot.bootstrap import Services, bootstrap
 from fieldpilot.config import Settings
 from fieldpilot.domain.resources import Customer, Part, Site, Skill, Technician, WeeklyShift
 from fieldpilot.domain.values import CustomerTier, LocalTimeRange, Location, Priority
-from fieldpilot.service.fakes import FixedClock, PlainHasher, SeededSecrets, SequentialIds
+from fieldpilot.service.fakes import FixedClock, PlainHasher, SeededSecrets, SequentialIds, StraightLineTravel
 from fieldpilot.service.memory import MemoryDatabase, MemoryUnitOfWork
 from fieldpilot.sla.calendar import BusinessCalendar
 from fieldpilot.sla.policy import SlaPolicy, SlaTargets
@@ -17,20 +17,29 @@ from fieldpilot.sla.policy import SlaPolicy, SlaTargets
 MONDAY_9AM = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
-def settings_for_tests() -> Settings:
-    return Settings(environment="test", secret_key="t" * 40, check_migrations=False)
+def settings_for_tests(**overrides: Any) -> Settings:
+    fields: dict[str, Any] = {
+        "environment": "test",
+        "secret_key": "t" * 40,
+        "check_migrations": False,
+        "timezone": "UTC",
+        "auto_dispatch": False,
+    }
+    fields.update(overrides)
+    return Settings(**fields)
 
 
-def memory_services(now: datetime = MONDAY_9AM) -> tuple[Services, FixedClock]:
+def memory_services(now: datetime = MONDAY_9AM, **settings: Any) -> tuple[Services, FixedClock]:
     clock = FixedClock(now)
     db = MemoryDatabase()
     services = bootstrap(
-        settings_for_tests(),
+        settings_for_tests(**settings),
         uow_factory=lambda: MemoryUnitOfWork(db, clock.now),
         clock=clock,
         ids=SequentialIds(),
         secrets=SeededSecrets(7),
         hasher=PlainHasher(),
+        travel=StraightLineTravel(),
     )
     return services, clock
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets as system_secrets
 import uuid
 from collections.abc import Callable
@@ -15,11 +16,17 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from fieldpilot.config import Settings
 from fieldpilot.domain import commands as cmd
+from fieldpilot.domain.errors import Conflict
+from fieldpilot.domain.events import OrderCreated
+from fieldpilot.engine.params import DispatchParams
 from fieldpilot.service.deps import HandlerDeps
-from fieldpilot.service.handlers import orders, resources, users
-from fieldpilot.service.messagebus import CommandHandler, MessageBus
-from fieldpilot.service.ports import Clock, IdGenerator, PasswordHasher, SecretSource
+from fieldpilot.service.handlers import dispatch, orders, resources, users
+from fieldpilot.service.handlers.dispatch import DispatchDeps
+from fieldpilot.service.messagebus import CommandHandler, EventHandler, MessageBus
+from fieldpilot.service.ports import Clock, IdGenerator, PasswordHasher, SecretSource, TravelTimes
 from fieldpilot.service.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
 
 
 class SystemClock:
@@ -65,6 +72,10 @@ COMMAND_HANDLERS: dict[type[cmd.Command], Callable[..., Any]] = {
     cmd.RevokeApiKey: users.revoke_api_key,
 }
 
+DISPATCH_HANDLERS: dict[type[cmd.Command], Callable[..., Any]] = {
+    cmd.DispatchOrder: dispatch.dispatch_order,
+}
+
 
 @dataclass(frozen=True)
 class Services:
@@ -74,6 +85,7 @@ class Services:
     bus: MessageBus
     uow_factory: Callable[[], UnitOfWork]
     deps: HandlerDeps
+    dispatch: DispatchDeps
     dispose: Callable[[], None]
 
 
@@ -84,7 +96,7 @@ def sql_uow_factory(settings: Settings, clock: Clock) -> tuple[Callable[[], Unit
     if settings.check_migrations:
         ensure_migrated(engine)
     session_factory = make_session_factory(engine)
-    return (lambda: SqlAlchemyUnitOfWork(session_factory, clock)), engine.dispose
+    return (lambda: SqlAlchemyUnitOfWork(session_factory, clock.now)), lambda: engine.dispose()
 
 
 def bootstrap(
@@ -95,6 +107,7 @@ def bootstrap(
     ids: IdGenerator | None = None,
     secrets: SecretSource | None = None,
     hasher: PasswordHasher | None = None,
+    travel: TravelTimes | None = None,
 ) -> Services:
     clock = clock or SystemClock()
     dispose: Callable[[], None] = lambda: None  # noqa: E731
@@ -103,8 +116,45 @@ def bootstrap(
     deps = HandlerDeps(
         clock=clock, ids=ids or UuidIds(), secrets=secrets or SystemSecrets(), hasher=hasher or Argon2Hasher()
     )
+    dispatch_deps = DispatchDeps(
+        travel=travel or default_travel(settings),
+        params=DispatchParams.from_toml(settings.dispatch_params_path)
+        if settings.dispatch_params_path
+        else DispatchParams(),
+        timezone=settings.timezone,
+    )
     handlers: dict[type[cmd.Command], CommandHandler] = {
         kind: partial(handler, deps=deps) for kind, handler in COMMAND_HANDLERS.items()
     }
-    bus = MessageBus(uow_factory=uow_factory, command_handlers=handlers, event_handlers={})
-    return Services(settings=settings, bus=bus, uow_factory=uow_factory, deps=deps, dispose=dispose)
+    handlers |= {kind: partial(h, deps=deps, dispatch=dispatch_deps) for kind, h in DISPATCH_HANDLERS.items()}
+    event_handlers: dict[type[Any], list[EventHandler]] = {}
+    if settings.auto_dispatch:
+        event_handlers[OrderCreated] = [partial(auto_dispatch, deps=deps, dispatch=dispatch_deps)]
+    bus = MessageBus(uow_factory=uow_factory, command_handlers=handlers, event_handlers=event_handlers)
+    return Services(
+        settings=settings,
+        bus=bus,
+        uow_factory=uow_factory,
+        deps=deps,
+        dispatch=dispatch_deps,
+        dispose=dispose,
+    )
+
+
+def auto_dispatch(event: OrderCreated, uow: UnitOfWork, *, deps: HandlerDeps, dispatch: DispatchDeps) -> None:
+    """A new order goes to the engine at once. Losing a race to a dispatcher is not an error."""
+    try:
+        dispatch_order_handler(
+            cmd.DispatchOrder(order_id=event.order_id, actor="engine"), uow, deps, dispatch
+        )
+    except Conflict as conflict:
+        log.info("auto-dispatch of %s skipped: %s", event.order_id, conflict)
+
+
+dispatch_order_handler = dispatch.dispatch_order
+
+
+def default_travel(settings: Settings) -> TravelTimes:
+    from fieldpilot.routing import travel_times_for
+
+    return travel_times_for(settings)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -26,6 +27,12 @@ class Settings(BaseSettings):
     osrm_url: str | None = None
     osrm_timeout_seconds: float = Field(default=2.0, gt=0, le=60)
     tile_url: str | None = None
+    # The company's timezone: explanations and schedules are shown in it.
+    timezone: str = "Europe/Paris"
+    # New orders are dispatched by the engine as they arrive (per-order mode may override).
+    auto_dispatch: bool = True
+    # Dispatch weights and tolerances (TOML); the engine's defaults when unset.
+    dispatch_params_path: str | None = None
     share_technician_position: bool = True
     check_migrations: bool = True
 
@@ -33,6 +40,10 @@ class Settings(BaseSettings):
     def _refuse_insecure(self) -> Settings:
         if not self.secret_key and self.environment != "production":
             self.secret_key = secrets.token_urlsafe(32)
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"FIELDPILOT_TIMEZONE {self.timezone!r} is not an IANA timezone") from None
         if self.secret_key in INSECURE_SECRETS or len(self.secret_key) < 32:
             raise ValueError("FIELDPILOT_SECRET_KEY must be at least 32 characters and not a placeholder")
         return self

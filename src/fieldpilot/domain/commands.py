@@ -118,3 +118,20 @@ class CreateApiKey(Command):
 @dataclass(frozen=True)
 class RevokeApiKey(Command):
     key_id: str
+
+
+class DispatchMode(enum.StrEnum):
+    AUTO = "auto"
+    FORCE = "force"
+
+
+@dataclass(frozen=True)
+class DispatchOrder(Command):
+    """Find the order a technician: the engine's best (auto), or the dispatcher's choice (force)."""
+
+    order_id: str
+    mode: DispatchMode = DispatchMode.AUTO
+    expected_version: int | None = None
+    technician_id: str | None = None
+    position: int | None = None
+    reason: str = ""

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+
+import numpy as np
+
+from fieldpilot.domain.values import Location
+from fieldpilot.engine.problem import TravelMatrix
 
 
 @dataclass
@@ -51,3 +57,20 @@ class PlainHasher:
 
     def verify(self, password_hash: str, password: str) -> bool:
         return password_hash == self.hash(password)
+
+
+class StraightLineTravel:
+    """Equirectangular distance at a constant speed: a simple, exact-to-reason-about travel model."""
+
+    def __init__(self, speed_kmh: float = 36.0) -> None:
+        self.metres_per_second = speed_kmh / 3.6
+
+    def travel_matrix(self, locations: Sequence[Location], *, depart_at: datetime) -> TravelMatrix:
+        lat = np.radians([p.lat for p in locations])
+        lon = np.radians([p.lon for p in locations])
+        mean_lat = float(lat.mean()) if len(locations) else 0.0
+        x = lon * np.cos(mean_lat) * 6_371_000.0
+        y = lat * 6_371_000.0
+        metres = np.hypot(x[:, None] - x[None, :], y[:, None] - y[None, :]).round().astype(np.int64)
+        seconds = np.round(metres / self.metres_per_second).astype(np.int64)
+        return TravelMatrix(seconds, metres)

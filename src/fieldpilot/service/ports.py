@@ -6,8 +6,12 @@ tests; none of them inherit from these classes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
+
+from fieldpilot.domain.values import Location
+from fieldpilot.engine.problem import TravelMatrix
 
 
 class Clock(Protocol):
@@ -34,3 +38,12 @@ class PasswordHasher(Protocol):
     def hash(self, password: str) -> str: ...
 
     def verify(self, password_hash: str, password: str) -> bool: ...
+
+
+class TravelTimes(Protocol):
+    """Driving times and distances between places, for trips leaving around `depart_at`.
+
+    Implementations: routing's haversine model (default, offline) and OSRM (production).
+    """
+
+    def travel_matrix(self, locations: Sequence[Location], *, depart_at: datetime) -> TravelMatrix: ...

@@ -1,0 +1,141 @@
+"""Dispatch handlers: put an order on a technician's day with the engine, and explain it.
+
+Auto mode takes the engine's cheapest feasible insertion; force mode takes the dispatcher's
+choice, records which constraints it breaks, and needs a reason when it breaks any. Either way
+the decision record is stored with the order, and the other visits of the route are re-timed
+(their promised ETA windows are kept: the engine only accepts insertions that respect them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from fieldpilot.domain import commands as cmd
+from fieldpilot.domain.commands import DispatchMode
+from fieldpilot.domain.errors import IllegalTransition, InvalidInput, NotFound, SlotTaken, VersionMismatch
+from fieldpilot.domain.events import EtaChanged
+from fieldpilot.domain.values import TimeWindow
+from fieldpilot.domain.work_order import OrderStatus, WorkOrder
+from fieldpilot.engine.explain import Candidate
+from fieldpilot.engine.insertion import apply_assignment, evaluate_force_assign, insert
+from fieldpilot.engine.params import DispatchParams
+from fieldpilot.engine.problem import DispatchProblem
+from fieldpilot.service.deps import HandlerDeps
+from fieldpilot.service.ports import TravelTimes
+from fieldpilot.service.sla_tracking import refresh_sla
+from fieldpilot.service.snapshot import build_snapshot
+from fieldpilot.service.unit_of_work import DecisionRecord, UnitOfWork
+from fieldpilot.service.views import order_view
+from fieldpilot.workflow import Action, advance, allowed_actions
+
+
+@dataclass(frozen=True)
+class DispatchDeps:
+    travel: TravelTimes
+    params: DispatchParams
+    timezone: str
+
+
+def dispatch_order(
+    command: cmd.DispatchOrder, uow: UnitOfWork, deps: HandlerDeps, dispatch: DispatchDeps
+) -> dict[str, Any]:
+    with uow:
+        order = uow.orders.get(command.order_id)
+        if order is None:
+            raise NotFound("work order", command.order_id)
+        if order.status is not OrderStatus.NEW:
+            raise IllegalTransition(
+                current=order.status.value, action="dispatch", allowed=allowed_actions(order.status)
+            )
+        if command.expected_version is not None and command.expected_version != order.version:
+            raise VersionMismatch(kind="work order", expected=command.expected_version, actual=order.version)
+        now = deps.clock.now()
+        problem = build_snapshot(
+            uow, now=now, timezone=dispatch.timezone, travel=dispatch.travel, include=[order.id]
+        )
+        candidate: Candidate | None
+        technician_id: str | None
+        if command.mode is DispatchMode.FORCE:
+            technician_id, candidate, body = _forced(problem, command, params=dispatch.params)
+            reason = command.reason.strip() or "dispatcher's choice"
+        else:
+            decision = insert(problem, order.id, params=dispatch.params)
+            candidate, body = decision.assignment, decision.record.to_dict()
+            technician_id = None if candidate is None else candidate.technician_id
+            reason = "engine: cheapest feasible insertion"
+        if candidate is not None and technician_id is not None:
+            placed = apply_assignment(problem, candidate, params=dispatch.params)
+            eta = (candidate.eta_window.start, candidate.eta_window.end)
+            _place(
+                uow,
+                order,
+                placed,
+                technician_id=technician_id,
+                eta=eta,
+                actor=command.actor,
+                reason=reason,
+                at=now,
+            )
+        record = DecisionRecord(
+            id=deps.ids.new_id("dec"), order_id=order.id, created_at=now, kind=command.mode.value, body=body
+        )
+        uow.decisions.add(record)
+        sla = refresh_sla(order, policies=uow.sla_policies.list(limit=10_000), now=now)
+        uow.commit()
+        return {"order": order_view(order, sla=sla), "decision": {"id": record.id, **body}}
+
+
+def _forced(
+    problem: DispatchProblem, command: cmd.DispatchOrder, *, params: DispatchParams
+) -> tuple[str, Candidate, dict[str, Any]]:
+    technician_id = command.technician_id
+    if not technician_id:
+        raise InvalidInput("technician_id", "a forced assignment names the technician")
+    if technician_id not in problem.technicians_by_id:
+        raise InvalidInput("technician_id", f"no active technician {technician_id!r}")
+    forced = evaluate_force_assign(problem, command.order_id, technician_id, command.position, params=params)
+    body = {"mode": "force", "outcome": "assigned", **forced.to_dict(problem)}
+    if forced.requires_reason and not command.reason.strip():
+        raise InvalidInput("reason", "this assignment breaks constraints: " + _broken_text(body))
+    return technician_id, forced.candidate, body
+
+
+def _broken_text(body: dict[str, Any]) -> str:
+    return "; ".join(str(b.get("sentence", b.get("code"))) for b in body.get("broken", [])) or "see decision"
+
+
+def _place(
+    uow: UnitOfWork,
+    order: WorkOrder,
+    placed: DispatchProblem,
+    *,
+    technician_id: str,
+    eta: tuple[int, int],
+    actor: str,
+    reason: str,
+    at: datetime,
+) -> None:
+    """Book the order and re-time the route's other visits, under the technician's lock."""
+    if uow.technicians.lock(technician_id) is None:
+        raise InvalidInput("technician_id", f"no technician {technician_id!r}")
+    for visit in placed.technician(technician_id).route:
+        start = placed.moment(visit.planned_start)
+        if visit.order_id == order.id:
+            order.planned_start = start
+            continue
+        other = uow.orders.get(visit.order_id)
+        if other is not None and other.planned_start != start:
+            other.planned_start = start
+            other.version += 1
+    slot = order.planned_slot
+    if slot is not None:
+        for other in uow.orders.booked_for(technician_id, start=slot.start, end=slot.end):
+            if other.id != order.id:
+                raise SlotTaken(technician_id=technician_id, order_id=other.id)
+    advance(order, Action.ASSIGN, at=at, actor=actor, reason=reason, technician_id=technician_id)
+    # Windows are closed ranges of start seconds; TimeWindow is half-open, hence the extra second.
+    order.eta_window = TimeWindow(placed.moment(eta[0]), placed.moment(eta[1]) + timedelta(seconds=1))
+    order.events.append(EtaChanged(order.id, order.eta_window.start, order.eta_window.end))
+    order.version += 1
