@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from fieldpilot.domain.values import Channel, PartLine, Priority, Role, SkillRequirement, TimeWindow
+from fieldpilot.domain.values import Channel, Location, PartLine, Priority, Role, SkillRequirement, TimeWindow
 
 
 @dataclass(frozen=True)
@@ -135,3 +135,24 @@ class DispatchOrder(Command):
     technician_id: str | None = None
     position: int | None = None
     reason: str = ""
+
+
+@dataclass(frozen=True)
+class ReportPosition(Command):
+    """A technician's device reports where they are (feeds ETAs, lateness and the live map)."""
+
+    technician_id: str
+    location: Location
+    at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Replan(Command):
+    """Re-optimise today's open work with the batch solver and apply what improves enough.
+
+    Pinned visits (en route, on site, locked) stay; promised ETAs move only within tolerance.
+    """
+
+    time_budget_seconds: float = 2.0
+    seed: int = 0
+    trigger: str = "periodic"
