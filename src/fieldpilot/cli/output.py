@@ -9,8 +9,8 @@ import typer
 from rich.console import Console
 from sqlalchemy.engine import make_url
 
-console = Console(highlight=False)
-errors = Console(stderr=True, highlight=False)
+console = Console(highlight=False, soft_wrap=True)
+errors = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def fail(message: str, *, code: int = 1) -> NoReturn:

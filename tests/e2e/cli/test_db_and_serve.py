@@ -1,0 +1,101 @@
+"""`db upgrade`, `db current`, and `serve` refusing a database that is not migrated."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from fieldpilot.cli import serving
+from fieldpilot.cli.main import app
+from tests.e2e.cli.helpers import flat, sqlite_url
+
+
+def test_serve_refuses_a_database_that_is_not_migrated(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    called: list[Any] = []
+    monkeypatch.setattr(serving, "run_server", lambda settings, **_: called.append(settings))
+    url = sqlite_url(tmp_path / "empty.db")
+
+    result = runner.invoke(app, ["serve", "--database-url", url], catch_exceptions=False)
+
+    assert result.exit_code == 1
+    assert "fieldpilot db upgrade" in flat(result.output)
+    assert called == []
+
+
+def test_db_upgrade_then_current_reports_up_to_date(runner: CliRunner, tmp_path: Path) -> None:
+    url = sqlite_url(tmp_path / "fresh.db")
+
+    upgraded = runner.invoke(app, ["db", "upgrade", "--database-url", url])
+    again = runner.invoke(app, ["db", "upgrade", "--database-url", url])
+    current = runner.invoke(app, ["db", "current", "--database-url", url])
+
+    assert upgraded.exit_code == 0, upgraded.output
+    assert again.exit_code == 0, again.output
+    assert current.exit_code == 0, current.output
+    assert "up to date" in current.output
+
+
+def test_db_current_fails_on_an_empty_database(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["db", "current", "--database-url", sqlite_url(tmp_path / "new.db")])
+
+    assert result.exit_code == 1
+    assert "none (empty database)" in result.output
+
+
+def test_serve_starts_the_server_on_a_migrated_database(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = sqlite_url(tmp_path / "ready.db")
+    assert runner.invoke(app, ["db", "upgrade", "--database-url", url]).exit_code == 0
+    started: list[Any] = []
+    monkeypatch.setattr(serving, "run_server", lambda settings, **_: started.append(settings))
+
+    result = runner.invoke(app, ["serve", "--database-url", url, "--port", "8123"])
+
+    assert result.exit_code == 0, result.output
+    assert [(s.database_url, s.port) for s in started] == [(url, 8123)]
+    assert "http://127.0.0.1:8123/docs" in result.output
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_served_api_answers_its_docs_page(runner: CliRunner, tmp_path: Path) -> None:
+    url = sqlite_url(tmp_path / "served.db")
+    assert runner.invoke(app, ["db", "upgrade", "--database-url", url]).exit_code == 0
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "fieldpilot.cli", "serve", "--database-url", url, "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        status = _wait_for(f"http://127.0.0.1:{port}/docs", timeout=20)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+    assert status == 200
+
+
+def _wait_for(address: str, *, timeout: float) -> int | None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            return httpx.get(address, timeout=1).status_code
+        except httpx.TransportError:
+            time.sleep(0.1)
+    return None
