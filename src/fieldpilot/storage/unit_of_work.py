@@ -81,10 +81,10 @@ class SqlAlchemyUnitOfWork:
         return self
 
     def __exit__(self, *args: object) -> None:
-        try:
-            self.rollback()
-        finally:
-            self.session.close()
+        # close() ends the transaction without a commit but, unlike rollback(), leaves the loaded
+        # objects readable (detached), as the in-memory store does.
+        self._forget_pending()
+        self.session.close()
 
     def commit(self) -> None:
         touched = self._touched_orders()
@@ -105,6 +105,9 @@ class SqlAlchemyUnitOfWork:
 
     def rollback(self) -> None:
         self.session.rollback()
+        self._forget_pending()
+
+    def _forget_pending(self) -> None:
         self._work.history_saved.clear()
         self.sla_policies.reset()
         self.idempotency.new = []
