@@ -4,8 +4,10 @@ For every technician who passes the hard filters, each position in their route g
 bound of the insertion cost (free-flow travel, the order's own lateness, workload). Positions are
 then replayed exactly (`RouteScheduler.replay`, from the cached state at that position) in order of
 their bound, until the `keep` cheapest technicians are known exactly and no remaining bound can beat
-them. The result is the exact top `keep` without replaying every position of every route; with a
-time-of-day congestion profile the bounds use the profile's lowest and highest factors.
+them. The result is the exact top `keep` without replaying every position of every route. With a
+time-of-day congestion profile, the travel part of a bound is scaled by the factor at the departure
+time, which is an estimate rather than a strict bound: a near-tie may then rank differently from an
+exhaustive search (feasibility is always decided by the exact replay).
 
 May import: fieldpilot.domain, fieldpilot.engine.{problem,params,schedule,filters,explain,reasons},
 the standard library.
@@ -142,10 +144,9 @@ def rank(
     window = Window(plain.window_start, plain.window_end)
     average = team_average_work(problem, params=params)
     matrix = problem.matrix
-    low, high = (1.0, 1.0)
-    if matrix.congestion is not None:
-        low, high = matrix.congestion.lowest_factor, matrix.congestion.highest_factor
-    free = matrix.free_flow_duration
+    low = matrix.factor_range[0]
+    factor_at = matrix.congestion.factor_at if matrix.congestion is not None else None
+    rows = matrix.free_flow
     here = order.location
     rate, deadline = plain.lateness_rate, plain.deadline
     rejected: list[Rejection] = []
@@ -173,7 +174,7 @@ def rank(
             if cursor.time > window.end:
                 break
             prev = cursor.location
-            via = free(prev, here) if depot < 0 else free(prev, depot) + free(depot, here)
+            via = rows[prev, here] if depot < 0 else rows[prev, depot] + rows[depot, here]
             if position < n:
                 following = stops[position]
                 nxt = following.location
@@ -184,7 +185,9 @@ def rank(
             start = max(cursor.time + int(via * low) + pickup, window.start)
             if start > window.end:
                 continue
-            added = (via + free(here, nxt)) * low - free(prev, nxt) * high
+            added = via + rows[here, nxt] - rows[prev, nxt]
+            if factor_at is not None:
+                added = round(added * factor_at(cursor.time))
             bound = params.travel_weight * added + preference
             bound += params.workload_balance_weight * max(0.0, base + added)
             if deadline is not None and start > deadline:

@@ -111,27 +111,33 @@ def check_technician(
 def _shift_reasons(
     problem: DispatchProblem, order: OrderRequest, tech: TechnicianState, *, window: Window
 ) -> list[tuple[ReasonCode, dict[str, Any]]]:
-    shift = {"shift_start": tech.shift_start, "shift_end": tech.shift_end}
-    window_detail = {"window_start": window.start, "window_end": window.end}
-    if not tech.on_shift:
-        return [(ReasonCode.OFF_SHIFT, {**shift, **window_detail})]
-    available = max(tech.earliest_start, tech.shift_start)
-    first_start = max(window.start, available)
-    if first_start > window.end or first_start >= tech.latest_end:
-        return [(ReasonCode.OFF_SHIFT, {**shift, **window_detail, "available_from": available})]
-    last_start = min(window.end, tech.latest_end - order.duration)
-    for absence in tech.absences:
-        if absence.start <= first_start and absence.end >= last_start:
-            detail = {"absent_from": absence.start, "absent_until": absence.end}
-            return [(ReasonCode.ABSENT, detail)]
+    latest_end = tech.shift_end + tech.max_overtime
+    available = tech.earliest_start if tech.earliest_start > tech.shift_start else tech.shift_start
+    first_start = window.start if window.start > available else available
+    if tech.shift_end <= tech.shift_start or first_start > window.end or first_start >= latest_end:
+        detail = {
+            "shift_start": tech.shift_start,
+            "shift_end": tech.shift_end,
+            "window_start": window.start,
+            "window_end": window.end,
+        }
+        if tech.shift_end > tech.shift_start:
+            detail["available_from"] = available
+        return [(ReasonCode.OFF_SHIFT, detail)]
+    if tech.absences:
+        last_start = min(window.end, latest_end - order.duration)
+        for absence in tech.absences:
+            if absence.start <= first_start and absence.end >= last_start:
+                detail = {"absent_from": absence.start, "absent_until": absence.end}
+                return [(ReasonCode.ABSENT, detail)]
     matrix = problem.matrix
     reach = available + matrix.shortest_duration(tech.start_location, order.location)
-    start = max(window.start, reach)
-    end = start + order.duration
-    back = end + matrix.shortest_duration(order.location, tech.end_location)
-    if back > tech.latest_end and start <= window.end:
+    start = window.start if window.start > reach else reach
+    back = start + order.duration + matrix.shortest_duration(order.location, tech.end_location)
+    if back > latest_end and start <= window.end:
         detail = {
-            **shift,
+            "shift_start": tech.shift_start,
+            "shift_end": tech.shift_end,
             "back_at": back,
             "overtime_needed": back - tech.shift_end,
             "overtime_allowed": tech.max_overtime,

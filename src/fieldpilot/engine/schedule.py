@@ -252,6 +252,7 @@ class RouteSchedule:
     distance: int
     lateness: float
     failure: Failure | None
+    service: int  # seconds of work on site
     first_free: int  # insertions go at this position or later (after en-route/on-site visits)
     van_stock: dict[str, int]  # what is left on the van once the route's visits are served
 
@@ -266,7 +267,7 @@ class RouteSchedule:
     @property
     def work(self) -> int:
         """Service plus travel seconds."""
-        return sum(s.duration for s in self.stops) + self.travel
+        return self.service + self.travel
 
     def to_route(self) -> Route:
         visits = tuple(
@@ -310,6 +311,7 @@ def schedule_route(
         distance=replay.distance,
         lateness=replay.lateness,
         failure=replay.failure,
+        service=sum(s.duration for s in stops),
         first_free=first_free,
         van_stock=van,
     )
@@ -322,7 +324,7 @@ def cached_schedule(
     key = ("schedule", tech.id)
     memo = problem.memo
     found = memo.get(key)
-    if isinstance(found, tuple) and found[0] == params and found[1].tech is tech:
+    if isinstance(found, tuple) and found[1].tech is tech and (found[0] is params or found[0] == params):
         cached: RouteSchedule = found[1]
         return cached
     schedule = schedule_route(problem, tech, params=params)
