@@ -1,0 +1,95 @@
+"""The migrations create exactly what the mapping declares, and the app refuses a database that
+is not at the code's revision."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from fieldpilot.storage import (
+    DatabaseNotMigrated,
+    code_revision,
+    database_revision,
+    ensure_migrated,
+    make_engine,
+    metadata,
+    upgrade_database,
+)
+from tests.integration.conftest import drop_postgres_database, new_postgres_database
+
+
+@pytest.fixture
+def empty_database_url(database_url, request, tmp_path):
+    """A database with nothing in it, on the backend of `database_url`."""
+    if make_url(database_url).get_backend_name() == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    server = request.getfixturevalue("postgres_server")
+    url = new_postgres_database(server)
+    yield url
+    drop_postgres_database(server, url)
+
+
+def test_migrated_schema_is_exactly_the_mapped_metadata(database_url):
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            assert compare_metadata(context, metadata) == []
+    finally:
+        engine.dispose()
+
+
+def test_migrated_database_is_accepted(sql_engine):
+    ensure_migrated(sql_engine)
+    assert database_revision(sql_engine) == code_revision()
+
+
+def test_empty_database_is_refused_with_the_command_to_run(empty_database_url):
+    engine = make_engine(empty_database_url)
+    try:
+        with pytest.raises(DatabaseNotMigrated) as refused:
+            ensure_migrated(engine)
+    finally:
+        engine.dispose()
+    message = str(refused.value)
+    assert re.fullmatch(
+        rf"database at .+ is at revision none \(an empty or unversioned database\), "
+        rf"the code needs {code_revision()}: run `fieldpilot db upgrade`",
+        message,
+    )
+    assert refused.value.current is None
+
+
+def test_database_at_another_revision_is_refused(empty_database_url):
+    upgrade_database(empty_database_url)
+    engine = make_engine(empty_database_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE alembic_version SET version_num = 'older'"))
+        with pytest.raises(DatabaseNotMigrated, match=r"is at revision older, the code needs"):
+            ensure_migrated(engine)
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_makes_an_empty_database_usable(empty_database_url):
+    upgrade_database(empty_database_url)
+    upgrade_database(empty_database_url)  # a second run has nothing to do
+    engine = make_engine(empty_database_url)
+    try:
+        ensure_migrated(engine)
+    finally:
+        engine.dispose()
+
+
+def test_password_is_not_shown_in_the_refusal():
+    error = DatabaseNotMigrated(url="postgresql+psycopg://app:***@db/fp", current="0001", needed="0002")
+    assert "database at postgresql+psycopg://app:***@db/fp is at revision 0001, the code needs 0002" in str(
+        error
+    )
