@@ -49,23 +49,28 @@ class TrackingHeadersMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
-def _api_router() -> APIRouter:
-    api = APIRouter(prefix=API_PREFIX)
+def _health_router() -> APIRouter:
+    router = APIRouter(tags=["health"])
 
-    @api.get("/health", tags=["health"])
+    @router.get("/health")
     def health(services: ServicesDep) -> dict[str, Any]:
         with services.uow_factory() as uow:
             uow.skills.count()  # proves the store answers
         return {"status": "ok", "environment": services.settings.environment}
 
-    api.include_router(auth.router)
-    api.include_router(users.router)
-    api.include_router(orders.router)
-    api.include_router(technicians.router)
-    for router in catalog.routers():
-        api.include_router(router)
-    api.include_router(tracking.router)
-    return api
+    return router
+
+
+def _routers() -> list[APIRouter]:
+    return [
+        _health_router(),
+        auth.router,
+        users.router,
+        orders.router,
+        technicians.router,
+        *catalog.routers(),
+        tracking.router,
+    ]
 
 
 def create_app(settings: Settings | None = None, *, services: Services | None = None) -> FastAPI:
@@ -94,5 +99,6 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.state.services = ready
     install_problem_handlers(app)
     app.add_middleware(TrackingHeadersMiddleware)
-    app.include_router(_api_router())
+    for router in _routers():
+        app.include_router(router, prefix=API_PREFIX)
     return app

@@ -3,6 +3,7 @@ SLA policies and triage rules. Each gets the five routes of `crud.resource_route
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
@@ -82,5 +83,7 @@ def asset_history_router() -> APIRouter:
     return router
 
 
-def routers() -> list[APIRouter]:
-    return [asset_history_router(), *(resource_router(spec) for spec in SPECS)]
+@cache
+def routers() -> tuple[APIRouter, ...]:
+    """Built once per process on first use (routes hold no state; services come per request)."""
+    return (asset_history_router(), *(resource_router(spec) for spec in SPECS))
