@@ -20,7 +20,7 @@ from fieldpilot.domain.errors import Conflict
 from fieldpilot.domain.events import OrderCreated
 from fieldpilot.engine.params import DispatchParams
 from fieldpilot.service.deps import HandlerDeps
-from fieldpilot.service.handlers import dispatch, orders, resources, users
+from fieldpilot.service.handlers import dispatch, orders, positions, resources, users
 from fieldpilot.service.handlers.dispatch import DispatchDeps
 from fieldpilot.service.messagebus import CommandHandler, EventHandler, MessageBus
 from fieldpilot.service.ports import Clock, IdGenerator, PasswordHasher, SecretSource, TravelTimes
@@ -74,6 +74,7 @@ COMMAND_HANDLERS: dict[type[cmd.Command], Callable[..., Any]] = {
 
 DISPATCH_HANDLERS: dict[type[cmd.Command], Callable[..., Any]] = {
     cmd.DispatchOrder: dispatch.dispatch_order,
+    cmd.ReportPosition: positions.report_position,
 }
 
 
@@ -122,6 +123,7 @@ def bootstrap(
         if settings.dispatch_params_path
         else DispatchParams(),
         timezone=settings.timezone,
+        late_threshold_seconds=settings.late_threshold_minutes * 60,
     )
     handlers: dict[type[cmd.Command], CommandHandler] = {
         kind: partial(handler, deps=deps) for kind, handler in COMMAND_HANDLERS.items()

@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     auto_dispatch: bool = True
     # Dispatch weights and tolerances (TOML); the engine's defaults when unset.
     dispatch_params_path: str | None = None
+    # Minutes behind plan (from position reports) after which a re-plan is triggered.
+    late_threshold_minutes: int = Field(default=15, ge=1, le=240)
     share_technician_position: bool = True
     check_migrations: bool = True
 

@@ -101,3 +101,23 @@ class ResourceChanged(Event):
     kind: str
     key: str
     change: str
+
+
+@dataclass(frozen=True, slots=True)
+class TechnicianRunningLate(Event):
+    """From a position report: the technician will reach the next visit later than planned."""
+
+    technician_id: str
+    order_id: str
+    late_seconds: int
+
+
+@dataclass(frozen=True, slots=True)
+class PlanChanged(Event):
+    """A re-plan applied changes to the plan."""
+
+    trigger: str
+    assigned: int
+    reassigned: int
+    retimed: int
+    unassigned: int

@@ -24,6 +24,7 @@ from fieldpilot.service.unit_of_work import (
     OrderQuery,
     OutboxMessage,
     Page,
+    TechnicianPosition,
 )
 
 T = TypeVar("T")
@@ -38,6 +39,7 @@ class MemoryDatabase:
     idempotency: dict[tuple[str, str], IdempotencyRecord] = field(default_factory=dict)
     outbox: list[OutboxMessage] = field(default_factory=list)
     decisions: dict[str, list[DecisionRecord]] = field(default_factory=dict)
+    positions: dict[str, TechnicianPosition] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     def table(self, name: str) -> dict[str, Any]:
@@ -193,6 +195,27 @@ class MemoryDecisions:
         return [*self._db.decisions.get(order_id, []), *(r for r in self.new if r.order_id == order_id)]
 
 
+class MemoryPositions:
+    """Keeps only the newest position per technician (the simulator reports thousands)."""
+
+    def __init__(self, db: MemoryDatabase) -> None:
+        self._db = db
+        self.new: list[TechnicianPosition] = []
+
+    def add(self, position: TechnicianPosition) -> None:
+        self.new.append(position)
+
+    def latest(self, technician_ids: Sequence[str] | None = None) -> dict[str, TechnicianPosition]:
+        found = dict(self._db.positions)
+        for position in self.new:
+            known = found.get(position.technician_id)
+            if known is None or known.at <= position.at:
+                found[position.technician_id] = position
+        if technician_ids is None:
+            return found
+        return {k: found[k] for k in technician_ids if k in found}
+
+
 class MemoryUnitOfWork:
     """Commits are serialised by one lock, like a database with one writer."""
 
@@ -217,6 +240,7 @@ class MemoryUnitOfWork:
         self.idempotency = MemoryIdempotencyStore(db)
         self.outbox = MemoryOutbox(db)
         self.decisions = MemoryDecisions(db)
+        self.positions = MemoryPositions(db)
         self._events: list[Event] = []
         self._recorded: list[Event] = []
         return self
@@ -254,6 +278,8 @@ class MemoryUnitOfWork:
                 self.db.idempotency[(record.scope, record.key)] = record
             for decision in self.decisions.new:
                 self.db.decisions.setdefault(decision.order_id, []).append(decision)
+            self.db.positions.update(self.positions.latest())
+            self.positions.new = []
             now = self._clock()
             for event in events:
                 self.db.outbox.append(
@@ -280,6 +306,7 @@ class MemoryUnitOfWork:
             repo.deleted.clear()
         self.idempotency.new = []
         self.decisions.new = []
+        self.positions.new = []
         self._recorded.clear()
 
     def collect_new_events(self) -> Iterator[Event]:

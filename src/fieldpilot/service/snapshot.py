@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -29,7 +29,7 @@ from fieldpilot.engine.problem import (
 )
 from fieldpilot.service.ports import TravelTimes
 from fieldpilot.service.sla_tracking import sla_status
-from fieldpilot.service.unit_of_work import OrderQuery, UnitOfWork
+from fieldpilot.service.unit_of_work import OrderQuery, TechnicianPosition, UnitOfWork
 from fieldpilot.sla.policy import Milestone, SlaPolicy
 
 # A lunch break may move this far either way around its planned slot.
@@ -78,10 +78,12 @@ def build_snapshot(
             continue
         requests.append(_request(order, site, customer, places=places, epoch=epoch, policies=policies))
     known = {r.id for r in requests}
+    positions = uow.positions.latest()
     technicians = []
     for tech in _active(uow.technicians.list(limit=100_000)):
         route = [o for o in booked if o.technician_id == tech.id and o.id in known]
-        technicians.append(_technician(tech, route, places=places, epoch=epoch))
+        state = _technician(tech, route, places=places, epoch=epoch)
+        technicians.append(_from_last_position(state, positions.get(tech.id), places=places, epoch=epoch))
     warehouses = [_warehouse(w, places=places) for w in uow.warehouses.list(limit=10_000)]
     matrix = travel.travel_matrix(places.locations, depart_at=epoch)
     return DispatchProblem(
@@ -156,6 +158,26 @@ def _technician(
         absences=absences,
         route=tuple(visits),
     )
+
+
+def _from_last_position(
+    state: TechnicianState, position: TechnicianPosition | None, *, places: _Places, epoch: datetime
+) -> TechnicianState:
+    """A technician at work starts from where they last were, not from home; a visit under way
+    (pinned with a start in the past) lets the day start when that visit started."""
+    start_location, earliest_start = state.start_location, state.earliest_start
+    at = None if position is None else seconds(epoch, position.at)
+    if (
+        position is not None
+        and at is not None
+        and state.on_shift
+        and state.shift_start <= at <= state.shift_end
+    ):
+        start_location = places.of(position.location)
+    fixed = [v.planned_start for v in state.route if v.pin is not None and v.pin.fixes_start]
+    if fixed:
+        earliest_start = min(earliest_start, *fixed)
+    return replace(state, start_location=start_location, earliest_start=earliest_start)
 
 
 def _pin(order: WorkOrder) -> PinKind | None:

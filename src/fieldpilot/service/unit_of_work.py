@@ -24,7 +24,7 @@ from fieldpilot.domain.resources import (
     Warehouse,
 )
 from fieldpilot.domain.triage import TriageRule
-from fieldpilot.domain.values import Priority
+from fieldpilot.domain.values import Location, Priority
 from fieldpilot.domain.work_order import OrderStatus, WorkOrder
 from fieldpilot.sla.policy import SlaPolicy
 
@@ -146,6 +146,24 @@ class DecisionRepository(Protocol):
     def for_order(self, order_id: str) -> list[DecisionRecord]: ...
 
 
+@dataclass(frozen=True)
+class TechnicianPosition:
+    """Where a technician's device said they were. Append-only: pings never touch the technician
+    row, so they never make a dispatcher's If-Match stale."""
+
+    technician_id: str
+    location: Location
+    at: datetime
+
+
+class PositionStore(Protocol):
+    def add(self, position: TechnicianPosition) -> None: ...
+
+    def latest(self, technician_ids: Sequence[str] | None = None) -> dict[str, TechnicianPosition]:
+        """The newest position of each technician (all technicians when None)."""
+        ...
+
+
 class UnitOfWork(Protocol):
     skills: Repository[Skill]
     technicians: TechnicianRepository
@@ -162,6 +180,7 @@ class UnitOfWork(Protocol):
     idempotency: IdempotencyStore
     outbox: Outbox
     decisions: DecisionRepository
+    positions: PositionStore
 
     def __enter__(self) -> Self: ...
 

@@ -125,3 +125,33 @@ def test_dispatch_respects_the_shift_end(world: tuple[Services, FixedClock]) -> 
     assert order["status"] == "new"
     [decision] = queries.decisions_for(services.uow_factory, order_id)
     assert decision["outcome"] == "unassigned"
+
+
+def test_a_reported_position_makes_the_technician_start_from_there(
+    world: tuple[Services, FixedClock],
+) -> None:
+    services, clock = world
+    services.bus.handle(cmd.ReportPosition(technician_id="T-far", location=Location(48.8567, 2.3523)))
+    order_id = create(services)
+    [decision] = queries.decisions_for(services.uow_factory, order_id)
+    candidates = [decision["winner"], *decision["runners_up"]]
+    far = next(c for c in candidates if c["technician_id"] == "T-far")
+    assert far["cost"]["added_travel_seconds"] == 0  # already there: no driving added
+
+
+def test_a_position_far_behind_plan_reports_the_technician_late(world: tuple[Services, FixedClock]) -> None:
+    services, _ = world
+    order_id = create(services)
+    services.bus.handle(cmd.ReportPosition(technician_id="T-near", location=Location(48.2, 1.5)))
+    with services.uow_factory() as uow:
+        late = [m.payload for m in uow.outbox.pending(limit=1000) if m.name == "TechnicianRunningLate"]
+    assert late and late[0]["order_id"] == order_id and late[0]["late_seconds"] > 900
+
+
+def test_positions_from_the_future_are_refused(world: tuple[Services, FixedClock]) -> None:
+    services, clock = world
+    with pytest.raises(InvalidInput) as caught:
+        services.bus.handle(
+            cmd.ReportPosition(technician_id="T-near", location=PARIS, at=clock.now().replace(year=2030))
+        )
+    assert caught.value.field == "at"

@@ -36,6 +36,8 @@ class DispatchDeps:
     travel: TravelTimes
     params: DispatchParams
     timezone: str
+    # A technician expected this much later than planned at the next visit triggers a re-plan.
+    late_threshold_seconds: int = 900
 
 
 def dispatch_order(

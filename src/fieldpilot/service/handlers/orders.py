@@ -7,6 +7,7 @@ turns a concurrent change into a Conflict at commit.
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime
 from typing import Any
 
 from fieldpilot.domain import commands as cmd
@@ -25,7 +26,7 @@ from fieldpilot.service.deps import HandlerDeps
 from fieldpilot.service.idempotency import remember, replay
 from fieldpilot.service.sla_tracking import refresh_sla, start_sla, switch_policy_if_needed
 from fieldpilot.service.triage import triage
-from fieldpilot.service.unit_of_work import UnitOfWork
+from fieldpilot.service.unit_of_work import TechnicianPosition, UnitOfWork
 from fieldpilot.service.views import order_view
 from fieldpilot.workflow import Action, advance, allowed_actions
 
@@ -219,9 +220,18 @@ def transition_work_order(
             technician_id=command.technician_id,
         )
         order.version += 1
+        if action in (Action.ARRIVE, Action.COMPLETE) and order.technician_id:
+            _record_position_at_site(uow, order, technician_id=order.technician_id, at=now)
         sla = refresh_sla(order, policies=uow.sla_policies.list(limit=10_000), now=now)
         uow.commit()
         return order_view(order, sla=sla)
+
+
+def _record_position_at_site(uow: UnitOfWork, order: WorkOrder, *, technician_id: str, at: datetime) -> None:
+    """Checking in or out at a site tells where the technician is, even without GPS."""
+    site = uow.sites.get(order.site_id)
+    if site is not None:
+        uow.positions.add(TechnicianPosition(technician_id, site.location, at))
 
 
 def _sources(action: Action) -> set[str]:
