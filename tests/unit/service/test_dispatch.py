@@ -130,7 +130,7 @@ def test_dispatch_respects_the_shift_end(world: tuple[Services, FixedClock]) -> 
 def test_a_reported_position_makes_the_technician_start_from_there(
     world: tuple[Services, FixedClock],
 ) -> None:
-    services, clock = world
+    services, _ = world
     services.bus.handle(cmd.ReportPosition(technician_id="T-far", location=Location(48.8567, 2.3523)))
     order_id = create(services)
     [decision] = queries.decisions_for(services.uow_factory, order_id)
