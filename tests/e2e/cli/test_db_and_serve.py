@@ -80,20 +80,20 @@ def test_served_api_answers_its_docs_page(runner: CliRunner, tmp_path: Path) -> 
     process = subprocess.Popen(
         [sys.executable, "-m", "fieldpilot.cli", "serve", "--database-url", url, "--port", str(port)],
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     try:
-        status = _wait_for(f"http://127.0.0.1:{port}/docs", timeout=20)
+        status = _wait_for(f"http://127.0.0.1:{port}/docs", process=process, timeout=20)
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        _, stderr = process.communicate(timeout=10)
 
-    assert status == 200
+    assert status == 200, stderr.decode(errors="replace")[-2000:]
 
 
-def _wait_for(address: str, *, timeout: float) -> int | None:
+def _wait_for(address: str, *, process: subprocess.Popen[bytes], timeout: float) -> int | None:
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and process.poll() is None:
         try:
             return httpx.get(address, timeout=1).status_code
         except httpx.TransportError:

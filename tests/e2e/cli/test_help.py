@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+from typing import Any
+
 import pytest
+import typer
 from typer.testing import CliRunner
 
 from fieldpilot.cli.main import app
@@ -43,3 +48,24 @@ def test_version_is_printed(runner: CliRunner) -> None:
 
     assert result.exit_code == 0
     assert result.output.startswith("fieldpilot ")
+
+
+def _command_paths(group: Any, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    paths = []
+    for name, command in getattr(group, "commands", {}).items():
+        paths.append((*prefix, name))
+        paths.extend(_command_paths(command, (*prefix, name)))
+    return paths
+
+
+def test_the_cli_reference_documents_every_command() -> None:
+    reference = (Path(__file__).resolve().parents[3] / "docs" / "cli.md").read_text(encoding="utf-8")
+    headings = set(re.findall(r"^#+ `(fieldpilot[^`]*)`", reference, flags=re.MULTILINE))
+
+    missing = [
+        " ".join(("fieldpilot", *path))
+        for path in _command_paths(typer.main.get_command(app))
+        if path[0] != "bench" and " ".join(("fieldpilot", *path)) not in headings
+    ]
+
+    assert missing == [], "regenerate docs/cli.md (see its first lines)"
