@@ -11,6 +11,7 @@ from fieldpilot.domain.resources import Customer, Part, Site, Skill, Technician,
 from fieldpilot.domain.values import CustomerTier, LocalTimeRange, Location, Priority
 from fieldpilot.service.fakes import FixedClock, PlainHasher, SeededSecrets, SequentialIds, StraightLineTravel
 from fieldpilot.service.memory import MemoryDatabase, MemoryUnitOfWork
+from fieldpilot.service.ports import BatchSolver
 from fieldpilot.sla.calendar import BusinessCalendar
 from fieldpilot.sla.policy import SlaPolicy, SlaTargets
 
@@ -29,7 +30,9 @@ def settings_for_tests(**overrides: Any) -> Settings:
     return Settings(**fields)
 
 
-def memory_services(now: datetime = MONDAY_9AM, **settings: Any) -> tuple[Services, FixedClock]:
+def memory_services(
+    now: datetime = MONDAY_9AM, *, solver: BatchSolver | None = None, **settings: Any
+) -> tuple[Services, FixedClock]:
     clock = FixedClock(now)
     db = MemoryDatabase()
     services = bootstrap(
@@ -40,6 +43,7 @@ def memory_services(now: datetime = MONDAY_9AM, **settings: Any) -> tuple[Servic
         secrets=SeededSecrets(7),
         hasher=PlainHasher(),
         travel=StraightLineTravel(),
+        solver=solver,
     )
     return services, clock
 

@@ -20,10 +20,17 @@ from fieldpilot.domain.errors import Conflict
 from fieldpilot.domain.events import OrderCreated
 from fieldpilot.engine.params import DispatchParams
 from fieldpilot.service.deps import HandlerDeps
-from fieldpilot.service.handlers import dispatch, orders, positions, resources, users
+from fieldpilot.service.handlers import dispatch, orders, positions, replan, resources, users
 from fieldpilot.service.handlers.dispatch import DispatchDeps
 from fieldpilot.service.messagebus import CommandHandler, EventHandler, MessageBus
-from fieldpilot.service.ports import Clock, IdGenerator, PasswordHasher, SecretSource, TravelTimes
+from fieldpilot.service.ports import (
+    BatchSolver,
+    Clock,
+    IdGenerator,
+    PasswordHasher,
+    SecretSource,
+    TravelTimes,
+)
 from fieldpilot.service.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -75,6 +82,7 @@ COMMAND_HANDLERS: dict[type[cmd.Command], Callable[..., Any]] = {
 DISPATCH_HANDLERS: dict[type[cmd.Command], Callable[..., Any]] = {
     cmd.DispatchOrder: dispatch.dispatch_order,
     cmd.ReportPosition: positions.report_position,
+    cmd.Replan: replan.replan,
 }
 
 
@@ -109,6 +117,7 @@ def bootstrap(
     secrets: SecretSource | None = None,
     hasher: PasswordHasher | None = None,
     travel: TravelTimes | None = None,
+    solver: BatchSolver | None = None,
 ) -> Services:
     clock = clock or SystemClock()
     dispose: Callable[[], None] = lambda: None  # noqa: E731
@@ -124,6 +133,7 @@ def bootstrap(
         else DispatchParams(),
         timezone=settings.timezone,
         late_threshold_seconds=settings.late_threshold_minutes * 60,
+        solver=solver,
     )
     handlers: dict[type[cmd.Command], CommandHandler] = {
         kind: partial(handler, deps=deps) for kind, handler in COMMAND_HANDLERS.items()

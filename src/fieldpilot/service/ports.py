@@ -11,7 +11,9 @@ from datetime import datetime
 from typing import Protocol
 
 from fieldpilot.domain.values import Location
-from fieldpilot.engine.problem import TravelMatrix
+from fieldpilot.engine.params import DispatchParams
+from fieldpilot.engine.plan import Plan
+from fieldpilot.engine.problem import DispatchProblem, TravelMatrix
 
 
 class Clock(Protocol):
@@ -47,3 +49,14 @@ class TravelTimes(Protocol):
     """
 
     def travel_matrix(self, locations: Sequence[Location], *, depart_at: datetime) -> TravelMatrix: ...
+
+
+class BatchSolver(Protocol):
+    """Optimise every route of a snapshot within a time budget; same seed, same plan.
+
+    Must keep pinned visits where they are and promised visits within tolerance.
+    """
+
+    def __call__(
+        self, problem: DispatchProblem, *, time_budget_seconds: float, seed: int, params: DispatchParams
+    ) -> Plan: ...

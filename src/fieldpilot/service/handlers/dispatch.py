@@ -23,7 +23,7 @@ from fieldpilot.engine.insertion import apply_assignment, evaluate_force_assign,
 from fieldpilot.engine.params import DispatchParams
 from fieldpilot.engine.problem import DispatchProblem
 from fieldpilot.service.deps import HandlerDeps
-from fieldpilot.service.ports import TravelTimes
+from fieldpilot.service.ports import BatchSolver, TravelTimes
 from fieldpilot.service.sla_tracking import refresh_sla
 from fieldpilot.service.snapshot import build_snapshot
 from fieldpilot.service.unit_of_work import DecisionRecord, UnitOfWork
@@ -38,6 +38,8 @@ class DispatchDeps:
     timezone: str
     # A technician expected this much later than planned at the next visit triggers a re-plan.
     late_threshold_seconds: int = 900
+    # The batch optimiser for re-plans; None: greedy re-insertion only.
+    solver: BatchSolver | None = None
 
 
 def dispatch_order(

@@ -1,0 +1,204 @@
+"""The re-plan: snapshot -> solve (outside any transaction) -> apply the diff in one transaction.
+
+Order intake is never blocked: the solve works on a snapshot. When the plan is applied, every
+order it touches must still be at the version the snapshot saw; otherwise the whole diff is
+refused (Conflict) and the caller re-runs on fresh data. A plan is applied only when it improves
+the current one by more than the stability threshold, it never moves pinned visits, and it keeps
+promised ETA windows (the engine's checker verifies the plan first).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from fieldpilot.domain import commands as cmd
+from fieldpilot.domain.errors import Conflict
+from fieldpilot.domain.events import EtaChanged, PlanChanged
+from fieldpilot.domain.values import TimeWindow
+from fieldpilot.domain.work_order import OrderStatus, WorkOrder
+from fieldpilot.engine.candidates import eta_window
+from fieldpilot.engine.checker import check_plan
+from fieldpilot.engine.insertion import plan_of
+from fieldpilot.engine.params import DispatchParams
+from fieldpilot.engine.problem import DispatchProblem
+from fieldpilot.service.deps import HandlerDeps
+from fieldpilot.service.handlers.dispatch import DispatchDeps
+from fieldpilot.service.replan import greedy_fill, plan_cost, with_plan
+from fieldpilot.service.snapshot import build_snapshot
+from fieldpilot.service.unit_of_work import OrderQuery, UnitOfWork
+from fieldpilot.workflow import Action, advance
+
+log = logging.getLogger(__name__)
+_TICK = timedelta(seconds=1)  # engine windows are closed ranges of seconds, TimeWindow is half-open
+
+
+@dataclass
+class _Diff:
+    assigned: int = 0
+    reassigned: int = 0
+    retimed: int = 0
+    unassigned: int = 0
+    eta_changes: int = 0
+
+
+def replan(command: cmd.Replan, uow: UnitOfWork, deps: HandlerDeps, dispatch: DispatchDeps) -> dict[str, Any]:
+    params = dispatch.params
+    with uow:
+        now = deps.clock.now()
+        waiting = uow.orders.search(OrderQuery(statuses=frozenset({OrderStatus.NEW}), limit=100_000)).items
+        problem = build_snapshot(
+            uow, now=now, timezone=dispatch.timezone, travel=dispatch.travel, include=[o.id for o in waiting]
+        )
+        versions = {o.id: _version(uow, o.id) for o in problem.orders}
+    started = time.perf_counter()
+    current = plan_cost(problem, params=params)
+    best, source = _best_plan(problem, command=command, dispatch=dispatch)
+    best_cost = plan_cost(best, params=params)
+    seconds = time.perf_counter() - started
+    summary: dict[str, Any] = {
+        "trigger": command.trigger,
+        "current_cost": round(current, 1),
+        "new_cost": round(best_cost, 1),
+        "solver": source,
+        "solve_seconds": round(seconds, 3),
+        "applied": False,
+    }
+    if current - best_cost <= params.stability_threshold:
+        return summary
+    with uow:
+        diff = _apply(
+            uow,
+            problem,
+            best,
+            versions=versions,
+            now=now,
+            actor=command.actor,
+            reason=command.trigger,
+            params=params,
+        )
+        uow.record(
+            PlanChanged(command.trigger, diff.assigned, diff.reassigned, diff.retimed, diff.unassigned)
+        )
+        uow.commit()
+    return {**summary, "applied": True, **diff.__dict__}
+
+
+def _version(uow: UnitOfWork, order_id: str) -> int:
+    order = uow.orders.get(order_id)
+    return -1 if order is None else order.version
+
+
+def _best_plan(
+    problem: DispatchProblem, *, command: cmd.Replan, dispatch: DispatchDeps
+) -> tuple[DispatchProblem, str]:
+    """The solver's plan when it is valid and better than greedy re-insertion, else greedy's."""
+    params = dispatch.params
+    greedy = greedy_fill(problem, params=params)
+    if dispatch.solver is None:
+        return greedy, "greedy"
+    plan = dispatch.solver(
+        problem, time_budget_seconds=command.time_budget_seconds, seed=command.seed, params=params
+    )
+    violations = check_plan(problem, plan, params=params)
+    if violations:
+        log.warning("solver plan refused: %d violations, first: %s", len(violations), violations[0])
+        return greedy, "greedy (solver plan refused)"
+    solved = with_plan(problem, plan)
+    if plan_cost(solved, params=params) < plan_cost(greedy, params=params):
+        return solved, "solver"
+    return greedy, "greedy"
+
+
+def _apply(
+    uow: UnitOfWork,
+    before: DispatchProblem,
+    after: DispatchProblem,
+    *,
+    versions: dict[str, int],
+    now: datetime,
+    actor: str,
+    reason: str,
+    params: DispatchParams,
+) -> _Diff:
+    diff = _Diff()
+    plan = plan_of(after)
+    old_holder = before.assigned_technician
+    placed = set()
+    for route in plan.routes:
+        for visit in route.visits:
+            placed.add(visit.order_id)
+            order = _fresh(uow, visit.order_id, versions)
+            start = after.moment(visit.start)
+            if order.technician_id is None:
+                uow.technicians.lock(route.technician_id)
+                advance(
+                    order,
+                    Action.ASSIGN,
+                    at=now,
+                    actor=actor,
+                    reason=f"re-plan: {reason}",
+                    technician_id=route.technician_id,
+                )
+                diff.assigned += 1
+            elif old_holder.get(order.id) != route.technician_id:
+                advance(
+                    order,
+                    Action.REASSIGN,
+                    at=now,
+                    actor=actor,
+                    reason=f"re-plan: {reason}",
+                    technician_id=route.technician_id,
+                )
+                diff.reassigned += 1
+            elif order.planned_start == start:
+                continue
+            else:
+                diff.retimed += 1
+            order.planned_start = start
+            window = eta_window(after.order(order.id), visit.start, earliest=after.now, params=params)
+            diff.eta_changes += _keep_or_move_eta(
+                order, after.moment(window.start), after.moment(window.end) + _TICK
+            )
+            order.version += 1
+            _check_no_newcomer_overlaps(uow, order, technician_id=route.technician_id, known=versions)
+    for order_id in old_holder:
+        if order_id not in placed:
+            order = _fresh(uow, order_id, versions)
+            advance(order, Action.UNASSIGN, at=now, actor=actor, reason=f"re-plan dropped it: {reason}")
+            order.version += 1
+            diff.unassigned += 1
+    return diff
+
+
+def _check_no_newcomer_overlaps(
+    uow: UnitOfWork, order: WorkOrder, *, technician_id: str, known: dict[str, int]
+) -> None:
+    """An order booked by hand after the snapshot was taken must not be double-booked by the plan."""
+    slot = order.planned_slot
+    if slot is None:
+        return
+    for other in uow.orders.booked_for(technician_id, start=slot.start, end=slot.end):
+        if other.id not in known:
+            raise Conflict(f"order {other.id} was booked on {technician_id} while re-planning; re-run")
+
+
+def _fresh(uow: UnitOfWork, order_id: str, versions: dict[str, int]) -> WorkOrder:
+    order = uow.orders.get(order_id)
+    if order is None or order.version != versions.get(order_id):
+        raise Conflict(f"order {order_id} changed while re-planning; re-run on fresh data")
+    return order
+
+
+def _keep_or_move_eta(order: WorkOrder, new_start: datetime, new_end: datetime) -> int:
+    """Keep a promised window the new start still falls in; otherwise promise the new one."""
+    window = order.eta_window
+    start = order.planned_start
+    if window is not None and start is not None and window.start <= start < window.end:
+        return 0
+    order.eta_window = TimeWindow(new_start, new_end)
+    order.events.append(EtaChanged(order.id, order.eta_window.start, order.eta_window.end))
+    return 1
