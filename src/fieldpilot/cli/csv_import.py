@@ -72,7 +72,7 @@ def validate(planned: Sequence[PlannedCommand], *, kind: CsvKind, services: Serv
                 result.to_commit.append(item)
     now = datetime.now(UTC)
     rehearsal = bootstrap(
-        services.settings,
+        services.settings.model_copy(update={"auto_dispatch": False}),  # validation only
         uow_factory=lambda: cast("UnitOfWork", MemoryUnitOfWork(memory, lambda: now)),
         hasher=services.deps.hasher,
     )

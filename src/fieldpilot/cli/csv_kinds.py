@@ -17,9 +17,11 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fieldpilot.cli.csv_rows import CellError, CsvRow, RowError, cell
 from fieldpilot.domain.commands import Command, CreateResource, CreateWorkOrder, ResourceKind
+from fieldpilot.domain.errors import InvalidInput
 from fieldpilot.domain.resources import Certification, Customer, Site, Technician, WeeklyShift
 from fieldpilot.domain.values import (
     Channel,
@@ -30,6 +32,7 @@ from fieldpilot.domain.values import (
     Priority,
     SkillRequirement,
     TimeWindow,
+    check_code,
 )
 
 IMPORT_ACTOR = "csv-import"
@@ -142,8 +145,6 @@ def _technician(row: CsvRow) -> list[Command]:
 
 
 def _check_timezone(row: CsvRow) -> None:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
     name = row.optional("timezone")
     if name is None:
         return
@@ -155,8 +156,6 @@ def _check_timezone(row: CsvRow) -> None:
 
 def _build(cls: type[Any], **fields: Any) -> Any:
     """Construct a domain object; a broken rule is reported against the field it names."""
-    from fieldpilot.domain.errors import InvalidInput
-
     try:
         return cls(**fields)
     except InvalidInput as error:
@@ -256,8 +255,6 @@ def _order(row: CsvRow) -> list[Command]:
         actor=IMPORT_ACTOR,
     )
     with cell("service_type"):
-        from fieldpilot.domain.values import check_code
-
         check_code(command.service_type, field="service_type")
     return [command]
 

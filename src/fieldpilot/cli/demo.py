@@ -109,7 +109,9 @@ def _load(
     technicians, customers, orders = sizes
     plan = plan_demo(seed=seed, now=now, technicians=technicians, customers=customers, orders=orders)
     clock = DemoClock(now)
-    services = bootstrap(settings, clock=clock)
+    # The demo day is loaded as recorded (some orders already assigned); the engine dispatches
+    # what arrives once the server runs.
+    services = bootstrap(settings.model_copy(update={"auto_dispatch": False}), clock=clock)
     try:
         with Progress(
             TextColumn("Loading the demo company"),
