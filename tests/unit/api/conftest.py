@@ -161,6 +161,11 @@ def client(services: Services) -> Iterator[TestClient]:
 
 @pytest.fixture
 def world(client: TestClient, services: Services, clock: FixedClock) -> World:
+    return make_world(client, services, clock)
+
+
+def make_world(client: TestClient, services: Services, clock: FixedClock) -> World:
+    """Every role signed in; one skill, part, warehouse, customer, site, asset; two technicians."""
     bus = services.bus
     w = World(client=client, services=services, clock=clock)
     bus.handle(cmd.CreateUser(username="admin", password=PASSWORD, role=Role.ADMIN))

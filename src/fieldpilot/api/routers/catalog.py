@@ -3,6 +3,7 @@ SLA policies and triage rules. Each gets the five routes of `crud.resource_route
 
 from __future__ import annotations
 
+import dataclasses
 from functools import cache
 from typing import Annotated, Any
 
@@ -43,6 +44,10 @@ from fieldpilot.domain.commands import ResourceKind as K
 from fieldpilot.service import queries
 from fieldpilot.service.permissions import Permission
 from fieldpilot.service.unit_of_work import OrderQuery
+from fieldpilot.sla.policy import SlaPolicy
+
+# SlaPolicy has no version field yet; PATCH/DELETE of policies appear once it has one.
+SLA_POLICIES_VERSIONED = any(f.name == "version" for f in dataclasses.fields(SlaPolicy))
 
 SPECS = (
     ResourceSpec(K.SKILL, "/skills", SkillCreate, SkillPatch, SkillOut, "skill"),
@@ -51,7 +56,15 @@ SPECS = (
     ResourceSpec(K.CUSTOMER, "/customers", CustomerCreate, CustomerPatch, CustomerOut, "cust"),
     ResourceSpec(K.SITE, "/sites", SiteCreate, SitePatch, SiteOut, "site"),
     ResourceSpec(K.ASSET, "/assets", AssetCreate, AssetPatch, AssetOut, "asset"),
-    ResourceSpec(K.SLA_POLICY, "/sla-policies", SlaPolicyCreate, SlaPolicyPatch, SlaPolicyOut, "sla"),
+    ResourceSpec(
+        K.SLA_POLICY,
+        "/sla-policies",
+        SlaPolicyCreate,
+        SlaPolicyPatch,
+        SlaPolicyOut,
+        "sla",
+        versioned=SLA_POLICIES_VERSIONED,
+    ),
     ResourceSpec(K.TRIAGE_RULE, "/triage-rules", TriageRuleCreate, TriageRulePatch, TriageRuleOut, "tr"),
 )
 

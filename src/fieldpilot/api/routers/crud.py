@@ -55,6 +55,9 @@ class ResourceSpec:
     write: Permission = Permission.CATALOG_WRITE
     # Extra object rule on reading one (technicians: a technician reads only their own profile).
     read_one_rule: Callable[[Actor, str], None] | None = None
+    # False while the domain object carries no version: without one, If-Match cannot guard a
+    # change, so the resource is offered without PATCH and DELETE.
+    versioned: bool = True
 
     @property
     def tag(self) -> str:
@@ -130,6 +133,9 @@ def resource_router(spec: ResourceSpec) -> APIRouter:
         view = read_one(uow_factory, kind, key)
         set_etag(response, version_of(view))
         return view
+
+    if not spec.versioned:
+        return router
 
     @router.patch(
         "/{key}",
