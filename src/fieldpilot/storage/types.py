@@ -74,11 +74,6 @@ class EnumInt(TypeDecorator[enum.IntEnum]):
         return None if value is None else self.enum_class(value)
 
 
-def json_impl() -> TypeEngine[Any]:
-    """The column type under every JSON value: JSON, or JSONB on PostgreSQL."""
-    return JSON(none_as_null=True).with_variant(postgresql.JSONB(none_as_null=True), "postgresql")
-
-
 class JsonCoded(TypeDecorator[Any]):
     """A value stored as JSON via `encode` (value -> JSON data) and `decode` (JSON data -> value).
 

@@ -9,7 +9,8 @@ import pytest
 
 from fieldpilot.domain.errors import Conflict
 from fieldpilot.domain.events import OrderCreated, ResourceChanged, StatusChanged
-from fieldpilot.domain.work_order import OrderStatus
+from fieldpilot.domain.work_order import HistoryEntry, OrderStatus
+from fieldpilot.service.unit_of_work import OrderQuery
 from tests.integration.storage import builders as b
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -54,7 +55,7 @@ def test_events_of_loaded_orders_are_written_too(sql_uow_factory):
         uow.commit()
     uow = sql_uow_factory()
     with uow:
-        found = uow.orders.search(query_all()).items
+        found = uow.orders.search(OrderQuery()).items
         found[1].events.append(StatusChanged("wo-2", "assigned", "accepted", "accept", "tech", ""))
         found[1].status = OrderStatus.ACCEPTED
         found[1].version += 1
@@ -62,12 +63,6 @@ def test_events_of_loaded_orders_are_written_too(sql_uow_factory):
     assert [e.name for e in uow.collect_new_events()] == ["StatusChanged"]
     with sql_uow_factory() as reader:
         assert [m.payload["order_id"] for m in reader.outbox.pending()] == ["wo-2"]
-
-
-def query_all():
-    from fieldpilot.service.unit_of_work import OrderQuery
-
-    return OrderQuery()
 
 
 def test_no_outbox_rows_without_commit(sql_uow_factory):
@@ -115,8 +110,6 @@ def test_relay_marks_rows_published(sql_uow_factory):
 
 
 def test_history_is_appended_in_order_across_units_of_work(sql_uow_factory):
-    from fieldpilot.domain.work_order import HistoryEntry
-
     with sql_uow_factory() as uow:
         uow.orders.add(b.a_work_order(history=[]))
         uow.commit()

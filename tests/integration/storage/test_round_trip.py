@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from fieldpilot.domain.work_order import HistoryEntry, OrderStatus, WorkOrder
+from fieldpilot.service.unit_of_work import OrderQuery
 from tests.integration.storage import builders as b
 
 PARIS = timezone(timedelta(hours=1))
@@ -84,7 +85,6 @@ def test_loaded_order_has_no_events_and_its_history_in_order(sql_uow_factory):
 
 
 def b_query():
-    from fieldpilot.service.unit_of_work import OrderQuery
 
     return OrderQuery()
 
