@@ -57,6 +57,8 @@ class SqlRepository(Generic[T]):
         return self._work.session
 
     def get(self, key: str) -> T | None:
+        if self._session.new:  # objects added in this unit of work are found too
+            self._work.flush()
         obj = self._session.get(self._cls, key)
         if obj is None or obj in self._session.deleted:
             return None

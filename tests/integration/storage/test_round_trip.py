@@ -192,3 +192,21 @@ def test_work_order_is_a_plain_domain_object_after_commit(sql_uow_factory):
     assert isinstance(order, WorkOrder)
     assert order.version == 1
     assert order.history[-1].action == "assign"
+
+
+def test_objects_added_in_a_unit_of_work_are_found_in_it(sql_uow_factory):
+    with sql_uow_factory() as uow:
+        order = b.a_work_order()
+        uow.orders.add(order)
+        uow.technicians.add(b.a_technician())
+        policy = b.an_sla_policy()
+        uow.sla_policies.add(policy)
+        assert uow.orders.get("wo-1") is order
+        assert uow.technicians.lock("tech-1") is not None
+        assert uow.orders.get_by_tracking_token("tok-wo-1") is order
+        assert uow.sla_policies.get("gold") is policy
+        assert uow.sla_policies.list() == [policy]
+        assert uow.orders.count() == 1
+    with sql_uow_factory() as uow:
+        assert uow.orders.get("wo-1") is None
+        assert uow.sla_policies.get("gold") is None
