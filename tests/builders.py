@@ -25,6 +25,7 @@ def settings_for_tests(**overrides: Any) -> Settings:
         "check_migrations": False,
         "timezone": "UTC",
         "auto_dispatch": False,
+        "replan_mode": "off",
     }
     fields.update(overrides)
     return Settings(**fields)

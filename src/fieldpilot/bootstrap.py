@@ -17,8 +17,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from fieldpilot.config import Settings
 from fieldpilot.domain import commands as cmd
 from fieldpilot.domain.errors import Conflict
-from fieldpilot.domain.events import OrderCreated
+from fieldpilot.domain.events import OrderCreated, ResourceChanged, StatusChanged, TechnicianRunningLate
 from fieldpilot.engine.params import DispatchParams
+from fieldpilot.service import triggers
 from fieldpilot.service.deps import HandlerDeps
 from fieldpilot.service.handlers import dispatch, orders, positions, replan, resources, users
 from fieldpilot.service.handlers.dispatch import DispatchDeps
@@ -28,6 +29,7 @@ from fieldpilot.service.ports import (
     Clock,
     IdGenerator,
     PasswordHasher,
+    ReplanScheduler,
     SecretSource,
     TravelTimes,
 )
@@ -96,6 +98,7 @@ class Services:
     deps: HandlerDeps
     dispatch: DispatchDeps
     dispose: Callable[[], None]
+    replans: ReplanScheduler | None = None
 
 
 def sql_uow_factory(settings: Settings, clock: Clock) -> tuple[Callable[[], UnitOfWork], Callable[[], None]]:
@@ -118,7 +121,10 @@ def bootstrap(
     hasher: PasswordHasher | None = None,
     travel: TravelTimes | None = None,
     solver: BatchSolver | None = None,
+    start_workers: bool = False,
 ) -> Services:
+    """Wire the adapters. `start_workers` starts background work (the re-plan worker) and is for
+    long-running entry points (the server); tests and one-shot commands leave it off."""
     clock = clock or SystemClock()
     dispose: Callable[[], None] = lambda: None  # noqa: E731
     if uow_factory is None:
@@ -143,14 +149,50 @@ def bootstrap(
     if settings.auto_dispatch:
         event_handlers[OrderCreated] = [partial(auto_dispatch, deps=deps, dispatch=dispatch_deps)]
     bus = MessageBus(uow_factory=uow_factory, command_handlers=handlers, event_handlers=event_handlers)
+    replans = _replan_scheduler(settings, bus, start_workers=start_workers)
+    if replans is not None:
+        for event_type, trigger in REPLAN_TRIGGERS.items():
+            bus.event_handlers.setdefault(event_type, []).append(partial(trigger, replans=replans))
+    stop = getattr(replans, "stop", None)
+
+    def dispose_all() -> None:
+        if stop is not None:
+            stop()
+        dispose()
+
     return Services(
         settings=settings,
         bus=bus,
         uow_factory=uow_factory,
         deps=deps,
         dispatch=dispatch_deps,
-        dispose=dispose,
+        dispose=dispose_all,
+        replans=replans,
     )
+
+
+REPLAN_TRIGGERS: dict[type[Any], Callable[..., None]] = {
+    OrderCreated: triggers.on_order_created,
+    StatusChanged: triggers.on_status_changed,
+    TechnicianRunningLate: triggers.on_technician_late,
+    ResourceChanged: triggers.on_resource_changed,
+}
+
+
+def _replan_scheduler(settings: Settings, bus: MessageBus, *, start_workers: bool) -> ReplanScheduler | None:
+    from fieldpilot.events.replans import BackgroundReplans, InlineReplans
+
+    if settings.replan_mode == "inline":
+        return InlineReplans(bus.handle, time_budget_seconds=settings.replan_budget_seconds)
+    if settings.replan_mode == "background" and start_workers:
+        worker = BackgroundReplans(
+            bus.handle,
+            time_budget_seconds=settings.replan_budget_seconds,
+            period_seconds=settings.replan_period_minutes * 60,
+        )
+        worker.start()
+        return worker
+    return None
 
 
 def auto_dispatch(event: OrderCreated, uow: UnitOfWork, *, deps: HandlerDeps, dispatch: DispatchDeps) -> None:

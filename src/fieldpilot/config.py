@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     dispatch_params_path: str | None = None
     # Minutes behind plan (from position reports) after which a re-plan is triggered.
     late_threshold_minutes: int = Field(default=15, ge=1, le=240)
+    # Re-planning: "background" (a worker thread, the server), "inline" (at once), or "off".
+    replan_mode: Literal["background", "inline", "off"] = "background"
+    replan_budget_seconds: float = Field(default=5.0, gt=0, le=300)
+    replan_period_minutes: float = Field(default=10.0, gt=0, le=24 * 60)
     share_technician_position: bool = True
     check_migrations: bool = True
 

@@ -222,6 +222,8 @@ class MemoryUnitOfWork:
     def __init__(self, db: MemoryDatabase, clock: Callable[[], datetime]) -> None:
         self.db = db
         self._clock = clock
+        self._events: list[Event] = []
+        self._recorded: list[Event] = []
 
     def __enter__(self) -> Self:
         db = self.db

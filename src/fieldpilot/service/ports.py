@@ -60,3 +60,10 @@ class BatchSolver(Protocol):
     def __call__(
         self, problem: DispatchProblem, *, time_budget_seconds: float, seed: int, params: DispatchParams
     ) -> Plan: ...
+
+
+class ReplanScheduler(Protocol):
+    """Asks for a re-plan. In the server a background worker coalesces requests so intake never
+    waits for the solver; in simulations and tests it runs at once."""
+
+    def request(self, trigger: str) -> None: ...

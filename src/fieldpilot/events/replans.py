@@ -1,0 +1,94 @@
+"""Re-plan schedulers: at once (simulations, tests) or on a background worker (the server).
+
+The worker coalesces bursts of triggers into one re-plan, re-runs on fresh data when a plan was
+refused because an order changed meanwhile (a bounded number of times), and also re-plans on a
+fixed period. Errors are logged with their traceback and counted; the worker keeps serving.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from fieldpilot.domain import commands as cmd
+from fieldpilot.domain.errors import Conflict
+
+log = logging.getLogger(__name__)
+
+Handle = Callable[[cmd.Command], Any]
+
+
+class InlineReplans:
+    """Re-plans inside the caller, once per request (deterministic: for the simulator and tests)."""
+
+    def __init__(self, handle: Handle, *, time_budget_seconds: float = 1.0, seed: int = 0) -> None:
+        self._handle = handle
+        self._budget = time_budget_seconds
+        self._seed = seed
+        self.results: list[dict[str, Any]] = []
+
+    def request(self, trigger: str) -> None:
+        self.results.append(_run(self._handle, trigger, budget=self._budget, seed=self._seed))
+
+
+def _run(handle: Handle, trigger: str, *, budget: float, seed: int, attempts: int = 3) -> dict[str, Any]:
+    for attempt in range(1, attempts + 1):
+        try:
+            result: dict[str, Any] = handle(
+                cmd.Replan(time_budget_seconds=budget, seed=seed, trigger=trigger, actor="engine")
+            )
+            return result
+        except Conflict as conflict:
+            log.info("re-plan for %r refused (attempt %d): %s", trigger, attempt, conflict)
+    return {"trigger": trigger, "applied": False, "refused": attempts}
+
+
+class BackgroundReplans:
+    """One worker thread; requests that arrive while it solves are merged into the next run."""
+
+    def __init__(
+        self, handle: Handle, *, time_budget_seconds: float, period_seconds: float | None, seed: int = 0
+    ) -> None:
+        self._handle = handle
+        self._budget = time_budget_seconds
+        self._period = period_seconds
+        self._seed = seed
+        self._pending: list[str] = []
+        self._wake = threading.Condition()
+        self._stopping = False
+        self.failures = 0
+        self.runs = 0
+        self._thread = threading.Thread(target=self._loop, name="fieldpilot-replans", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        with self._wake:
+            self._stopping = True
+            self._wake.notify()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    def request(self, trigger: str) -> None:
+        with self._wake:
+            self._pending.append(trigger)
+            self._wake.notify()
+
+    def _loop(self) -> None:
+        while True:
+            with self._wake:
+                if not self._pending and not self._stopping:
+                    self._wake.wait(self._period)
+                if self._stopping:
+                    return
+                triggers, self._pending = self._pending, []
+            trigger = "; ".join(dict.fromkeys(triggers)) or "periodic"
+            try:
+                _run(self._handle, trigger, budget=self._budget, seed=self._seed)
+                self.runs += 1
+            except Exception:
+                self.failures += 1
+                log.exception("re-plan for %r failed", trigger)

@@ -1,0 +1,85 @@
+"""What triggers a re-plan, and the schedulers that run it."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from fieldpilot.bootstrap import Services
+from fieldpilot.domain import commands as cmd
+from fieldpilot.domain.errors import Conflict
+from fieldpilot.domain.values import Priority, SkillRequirement
+from fieldpilot.events.replans import BackgroundReplans, InlineReplans
+from fieldpilot.service import queries
+from tests.builders import memory_services
+from tests.unit.service.test_replan import populate
+
+
+def create(services: Services, *, priority: Priority) -> str:
+    created = services.bus.handle(
+        cmd.CreateWorkOrder(
+            customer_id="C-1",
+            site_id="S-0",
+            service_type="boiler-repair",
+            required_skills=(SkillRequirement("boiler", 1),),
+            priority=priority,
+        )
+    )
+    return str(created["id"])
+
+
+def test_an_urgent_order_triggers_a_replan_that_places_it() -> None:
+    services, clock = memory_services(replan_mode="inline")
+    populate(services, orders=1)  # one P2 order: already triggered once
+    assert isinstance(services.replans, InlineReplans)
+    order_id = create(services, priority=Priority.P1)
+    order = queries.get_order(services.uow_factory, order_id, now=clock.now())
+    assert order["status"] == "assigned"
+    assert services.replans.results[-1]["trigger"] == f"urgent order {order_id} (P1)"
+
+
+def test_a_routine_order_does_not_trigger_a_replan() -> None:
+    services, _ = memory_services(replan_mode="inline")
+    populate(services, orders=1)
+    assert isinstance(services.replans, InlineReplans)
+    runs = len(services.replans.results)
+    create(services, priority=Priority.P4)
+    assert len(services.replans.results) == runs
+
+
+def test_inline_scheduler_retries_a_refused_plan_then_gives_up() -> None:
+    calls: list[cmd.Command] = []
+
+    def always_conflicting(command: cmd.Command) -> Any:
+        calls.append(command)
+        raise Conflict("changed meanwhile")
+
+    scheduler = InlineReplans(always_conflicting)
+    scheduler.request("test")
+    assert len(calls) == 3
+    assert scheduler.results == [{"trigger": "test", "applied": False, "refused": 3}]
+
+
+def test_background_worker_coalesces_a_burst_into_few_runs_and_stops() -> None:
+    seen: list[str] = []
+    gate = threading.Event()
+
+    def slow_handle(command: cmd.Command) -> dict[str, Any]:
+        assert isinstance(command, cmd.Replan)
+        seen.append(command.trigger)
+        gate.wait(2)
+        return {"applied": False}
+
+    worker = BackgroundReplans(slow_handle, time_budget_seconds=0.1, period_seconds=None)
+    worker.start()
+    for i in range(10):
+        worker.request(f"t{i}")
+    gate.set()
+    deadline = time.monotonic() + 5
+    while worker.runs < 1 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    worker.stop(timeout=5)
+    assert 1 <= len(seen) <= 10
+    assert "t9" in "; ".join(seen)
+    assert worker.failures == 0
