@@ -243,8 +243,8 @@ class MemoryUnitOfWork:
         self.outbox = MemoryOutbox(db)
         self.decisions = MemoryDecisions(db)
         self.positions = MemoryPositions(db)
-        self._events: list[Event] = []
-        self._recorded: list[Event] = []
+        self._events = []
+        self._recorded = []
         return self
 
     def __exit__(self, *args: object) -> None:
