@@ -144,3 +144,16 @@ def test_list_orders_by_key_in_code_point_order(both_stores):
     with sql_uow_factory() as sql:
         assert [o.id for o in sql.orders.list(limit=1000)] == expected
         assert [o.id for o in sql.orders.open_orders()] == expected_open
+
+
+def test_bookings_of_a_technician_match_memory(both_stores):
+    memory, sql_uow_factory = both_stores
+    windows = [
+        (b.T0 + timedelta(hours=start), b.T0 + timedelta(hours=start, minutes=length))
+        for start, length in itertools.product(range(-1, 13), [1, 30, 90, 600])
+    ]
+    with sql_uow_factory() as sql:
+        for technician_id, (start, end) in itertools.product(TECHNICIANS[1:], windows):
+            expected = [o.id for o in memory.orders.booked_for(technician_id, start=start, end=end)]
+            found = [o.id for o in sql.orders.booked_for(technician_id, start=start, end=end)]
+            assert found == expected, (technician_id, start, end)
