@@ -141,6 +141,8 @@ def rank(
 ) -> Ranking:
     """The `keep` cheapest technicians for `order` (exact), everyone rejected and why."""
     plain = make_stop(order, params=params)
+    if plain.window_start > plain.window_end:
+        return _window_clash(problem, order, clock)
     window = Window(plain.window_start, plain.window_end)
     average = team_average_work(problem, params=params)
     matrix = problem.matrix
@@ -236,6 +238,13 @@ def rank(
             detail = {"failure": failure.kind, "order_id": failure.order_id, "second": failure.second}
             rejected.append(_no_position(schedule.tech, _failure_text(failure, order, clock), detail, clock))
     return Ranking(order, window, tuple(ordered[:keep]), tuple(rejected), tuple(sorted(outranked)))
+
+
+def _window_clash(problem: DispatchProblem, order: OrderRequest, clock: Clock) -> Ranking:
+    why = "the order's time window and its promised window do not overlap"
+    rejected = tuple(_no_position(t, why, {"failure": "window"}, clock) for t in problem.technicians)
+    start = order.start_window.start
+    return Ranking(order, Window(start, start), (), rejected, ())
 
 
 def _failure_text(failure: Failure, order: OrderRequest, clock: Clock) -> str:

@@ -234,8 +234,9 @@ def _sequence(
         last_end = orders[-1][0].end
         day_end = last_end + matrix.duration(place, tech.end_location, last_end)
         free = list(breaks)
+        day_starts = max(tech.earliest_start, tech.shift_start)
         for brk in sorted(tech.breaks, key=lambda b: (b.start, b.end)):
-            if day_end <= brk.start:
+            if day_end <= brk.start or brk.latest_start < day_starts:
                 continue
             match = next(
                 (b for b in free if b[1] - b[0] >= brk.duration and brk.start <= b[0] and b[1] <= brk.end),

@@ -291,7 +291,8 @@ def blocked_summary(
     )
     wanted += [f"holding a valid {cert}" for cert in certs]
     if codes & {ReasonCode.OFF_SHIFT, ReasonCode.SHIFT_TOO_SHORT, ReasonCode.ABSENT}:
-        wanted.append("on shift" + (f" before {clock(window_end)}" if window_end is not None else ""))
+        before = clock(window_end) if window_end is not None else "any time"
+        wanted.append("on shift" + (f" before {before}" if before != "any time" else ""))
     if codes & {ReasonCode.MISSING_PARTS, ReasonCode.MISSING_TOOLS}:
         wanted.append("carrying the parts and tools")
     if ReasonCode.NO_FEASIBLE_POSITION in codes:

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from fieldpilot.engine.problem import DispatchProblem, OrderRequest, TechnicianState, Window
+from fieldpilot.engine.problem import OPEN_END, DispatchProblem, OrderRequest, TechnicianState, Window
 from fieldpilot.engine.reasons import Clock, Reason, ReasonCode, sentence_for
 from fieldpilot.engine.schedule import RouteSchedule
 
@@ -38,6 +38,8 @@ def clock_for(problem: DispatchProblem) -> Clock:
     day = problem.epoch.date()
 
     def render(second: int) -> str:
+        if abs(second) >= OPEN_END:
+            return "any time"
         moment = problem.moment(second)
         return moment.strftime("%H:%M") if moment.date() == day else moment.strftime("%a %d %H:%M")
 

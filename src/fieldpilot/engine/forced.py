@@ -81,7 +81,7 @@ def evaluate_forced(
     tech = problem.technician(technician_id)
     schedule = cached_schedule(problem, tech, params=params)
     plain = make_stop(order, params=params)
-    window = Window(plain.window_start, plain.window_end)
+    window = Window(plain.window_start, max(plain.window_start, plain.window_end))
     clock = clock_for(problem)
     verdict = check_technician(problem, order, tech, schedule=schedule, window=window, clock=clock)
     stop = plain

@@ -23,6 +23,7 @@ from fieldpilot.domain.errors import InvalidInput, NotFound
 from fieldpilot.domain.values import CustomerTier, Location, check_aware
 
 SECONDS_PER_DAY = 86_400
+OPEN_END = 10**12  # stands for "no bound" in windows: far beyond any planning horizon
 
 
 class PinKind(enum.StrEnum):
@@ -178,8 +179,8 @@ class OrderRequest:
     @property
     def start_window(self) -> Window:
         """Allowed start seconds; open ends become very far bounds."""
-        lo = -(10**12) if self.earliest_start is None else self.earliest_start
-        hi = 10**12 if self.latest_start is None else self.latest_start
+        lo = -OPEN_END if self.earliest_start is None else self.earliest_start
+        hi = OPEN_END if self.latest_start is None else self.latest_start
         return Window(lo, hi)
 
 

@@ -88,6 +88,18 @@ def minutes(seconds: int) -> str:
     return f"{hours} h {mins:02d} min" if hours else f"{mins} min"
 
 
+def window_text(start: int, end: int, clock: Clock) -> str:
+    """'09:00-12:00', 'from 09:00', 'until 12:00' or 'any time' (open ends render as 'any time')."""
+    opens, closes = clock(start), clock(end)
+    if opens == "any time" and closes == "any time":
+        return "any time"
+    if opens == "any time":
+        return f"until {closes}"
+    if closes == "any time":
+        return f"from {opens}"
+    return f"{opens}-{closes}"
+
+
 def sentence_for(code: ReasonCode, who: str, detail: Mapping[str, Any], clock: Clock) -> str:
     """The human sentence of a hard reason, from the same data the code was decided on."""
     d = detail
@@ -104,8 +116,8 @@ def sentence_for(code: ReasonCode, who: str, detail: Mapping[str, Any], clock: C
             if d.get("shift_start") == d.get("shift_end"):
                 return f"{who} does not work that day."
             return (
-                f"{who} works {clock(d['shift_start'])}-{clock(d['shift_end'])}, "
-                f"outside the order's window {clock(d['window_start'])}-{clock(d['window_end'])}."
+                f"{who} works {clock(d['shift_start'])}-{clock(d['shift_end'])}, outside the order's "
+                f"window ({window_text(d['window_start'], d['window_end'], clock)})."
             )
         case ReasonCode.SHIFT_TOO_SHORT:
             return (

@@ -2,7 +2,8 @@
 
 The schedule is the earliest one: leave as soon as a visit ends, wait at the customer when early,
 take each break in the first gap at or after its window opens (earlier, waiting for the window,
-when the next visit would end after the break's latest start), skip past absences. Visits that are
+when the next visit would end after the break's latest start), skip past absences. A break whose
+window closed before the technician's day (re)starts counts as taken. Visits that are
 en route or on site keep their start. A warehouse detour (`Restock`) is driven just before its
 visit.
 
@@ -28,7 +29,6 @@ from fieldpilot.engine.problem import (
     PlannedVisit,
     Restock,
     TechnicianState,
-    Window,
 )
 
 
@@ -92,19 +92,20 @@ def make_stop(
     restock: Restock | None = None,
 ) -> Stop:
     window = order.start_window
+    lo, hi = window.start, window.end
     promised = False
     promise = visit.promised_window if visit and visit.promised_window else order.promised_window
     if promise is not None:
         allowed = promise.widened(params.promise_tolerance)
-        promised = allowed.end < window.end
-        window = Window(max(window.start, allowed.start), min(window.end, allowed.end))
+        promised = allowed.end < hi
+        lo, hi = max(lo, allowed.start), min(hi, allowed.end)  # lo > hi: window and promise clash
     fixed = visit.planned_start if visit and visit.pin and visit.pin.fixes_start else None
     return Stop(
         order_id=order.id,
         location=order.location,
         duration=order.duration,
-        window_start=window.start,
-        window_end=window.end,
+        window_start=lo,
+        window_end=hi,
         promised=promised,
         fixed_start=fixed,
         restock=visit.restock if visit else restock,
@@ -122,7 +123,11 @@ class RouteScheduler:
         self.problem = problem
         self.tech = tech
         self.duration = problem.matrix.duration
-        self.breaks = sorted(tech.breaks, key=lambda b: (b.start, b.end))
+        # a break whose window closed before the technician's day (re)starts counts as taken
+        day_starts = max(tech.earliest_start, tech.shift_start)
+        self.breaks = sorted(
+            (b for b in tech.breaks if b.latest_start >= day_starts), key=lambda b: (b.start, b.end)
+        )
         self.warehouses = problem.warehouses
 
     def start_cursor(self) -> Cursor:
@@ -151,23 +156,32 @@ class RouteScheduler:
         for i, stop in enumerate(stops):
             if record:
                 out.cursors.append(Cursor(t, loc, nb, travel, dist, late))
-            if stop.fixed_start is None:
-                while nb < len(breaks):
-                    brk = breaks[nb]
-                    if t < brk.start:
+            taken_here = False
+            while nb < len(breaks):
+                brk = breaks[nb]
+                if t < brk.start:
+                    if stop.fixed_start is not None:
+                        early = stop.fixed_start
+                    else:
                         early = max(t + duration(loc, stop.location, t), stop.window_start)
-                        if early + stop.duration <= brk.latest_start:
-                            break
-                    begin = max(t, brk.start)
-                    if begin > brk.latest_start:
-                        if strict:
-                            out.failure = Failure("break", stop.order_id, begin)
-                            return out
-                        out.failure = out.failure or Failure("break", stop.order_id, begin)
-                    if record:
-                        out.breaks.append(ScheduledBreak(begin, begin + brk.duration))
-                    t = begin + brk.duration
-                    nb += 1
+                    if early + stop.duration <= brk.latest_start:
+                        break
+                begin = max(t, brk.start)
+                if begin > brk.latest_start:
+                    if strict:
+                        out.failure = Failure("break", stop.order_id, begin)
+                        return out
+                    out.failure = out.failure or Failure("break", stop.order_id, begin)
+                if record:
+                    out.breaks.append(ScheduledBreak(begin, begin + brk.duration))
+                t = begin + brk.duration
+                nb += 1
+                taken_here = True
+            if taken_here and stop.fixed_start is not None and t > stop.fixed_start:
+                if strict:
+                    out.failure = Failure("break", stop.order_id, t)
+                    return out
+                out.failure = out.failure or Failure("break", stop.order_id, t)
             if stop.restock is not None:
                 depot = self.warehouses[stop.restock.warehouse]
                 leg = duration(loc, depot.location, t)

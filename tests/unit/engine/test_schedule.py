@@ -1,0 +1,123 @@
+"""Route schedules: earliest starts, breaks, absences, restocks, congestion, and the cached replay."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from fieldpilot.engine.params import DispatchParams
+from fieldpilot.engine.problem import (
+    BreakWindow,
+    CongestionProfile,
+    PinKind,
+    PlannedVisit,
+    Restock,
+    TravelMatrix,
+    WarehouseStock,
+    Window,
+)
+from fieldpilot.engine.schedule import make_stop, schedule_route
+from tests.unit.engine.builders import HOUR, MINUTE, a_problem, a_technician, an_order, with_route
+
+PARAMS = DispatchParams()
+
+
+def test_waits_for_the_window_and_leaves_as_soon_as_a_visit_ends() -> None:
+    tech = with_route(a_technician(), [PlannedVisit("A", 0), PlannedVisit("B", 0)])
+    orders = [an_order(id="A", location=1, earliest_start=9 * HOUR), an_order(id="B", location=3)]
+    schedule = schedule_route(a_problem(technicians=[tech], orders=orders), tech, params=PARAMS)
+    assert schedule.starts == [9 * HOUR, 9 * HOUR + 30 * MINUTE + 20 * MINUTE]
+    assert schedule.travel == 600 + 1200 + 1800
+    assert schedule.feasible
+
+
+def test_takes_the_break_in_the_first_gap_after_its_window_opens() -> None:
+    tech = with_route(
+        a_technician(breaks=(BreakWindow(9 * HOUR, 11 * HOUR, 30 * MINUTE),)),
+        [PlannedVisit("A", 0), PlannedVisit("B", 0)],
+    )
+    orders = [an_order(id="A", location=1, duration=HOUR), an_order(id="B", location=1)]
+    schedule = schedule_route(a_problem(technicians=[tech], orders=orders), tech, params=PARAMS)
+    assert [(b.start, b.end) for b in schedule.breaks] == [(9 * HOUR + 10 * MINUTE, 9 * HOUR + 40 * MINUTE)]
+    assert schedule.starts[1] == 9 * HOUR + 40 * MINUTE
+
+
+def test_takes_the_break_early_when_the_next_visit_would_run_past_it() -> None:
+    tech = with_route(
+        a_technician(breaks=(BreakWindow(9 * HOUR, 10 * HOUR, 30 * MINUTE),)), [PlannedVisit("A", 0)]
+    )
+    orders = [an_order(id="A", location=1, earliest_start=9 * HOUR, duration=2 * HOUR)]
+    schedule = schedule_route(a_problem(technicians=[tech], orders=orders), tech, params=PARAMS)
+    assert [(b.start, b.end) for b in schedule.breaks] == [(9 * HOUR, 9 * HOUR + 30 * MINUTE)]
+    assert schedule.starts == [9 * HOUR + 40 * MINUTE]
+
+
+def test_skips_past_absences_and_keeps_fixed_starts() -> None:
+    tech = with_route(
+        a_technician(absences=(Window(7 * HOUR, 10 * HOUR),), start_location=2),
+        [PlannedVisit("A", 7 * HOUR, PinKind.ON_SITE), PlannedVisit("B", 0)],
+    )
+    orders = [an_order(id="A", location=2), an_order(id="B", location=2)]
+    schedule = schedule_route(a_problem(technicians=[tech], orders=orders), tech, params=PARAMS)
+    assert schedule.starts == [7 * HOUR, 10 * HOUR]
+    assert schedule.first_free == 1
+
+
+def test_restock_detour_adds_the_warehouse_leg_and_pickup() -> None:
+    tech = with_route(a_technician(), [PlannedVisit("A", 0, restock=Restock(0, {"valve": 1}))])
+    orders = [an_order(id="A", location=2, parts={"valve": 1})]
+    stores = [WarehouseStock("W", location=1, stock={"valve": 1}, pickup_seconds=300)]
+    problem = a_problem(technicians=[tech], orders=orders, warehouses=stores)
+    schedule = schedule_route(problem, tech, params=PARAMS)
+    assert schedule.starts == [8 * HOUR + 600 + 300 + 600]
+    assert schedule.van_stock == {"valve": 0}
+
+
+def test_rush_hour_trips_take_longer() -> None:
+    factors = tuple(1.5 if 17 <= k < 19 else 1.0 for k in range(24))
+    matrix = TravelMatrix([[0, 1200], [1200, 0]], [[0, 1], [1, 0]], CongestionProfile(factors, 3600))
+    assert matrix.duration(0, 1, 10 * HOUR) == 1200
+    assert matrix.duration(0, 1, 17 * HOUR + 30 * MINUTE) == 1800
+    assert matrix.shortest_duration(0, 1) == 1200
+
+
+def test_replay_from_a_cached_position_matches_a_full_schedule() -> None:
+    visits = [PlannedVisit(f"V-{i}", 0) for i in range(5)]
+    tech = with_route(a_technician(breaks=(BreakWindow(12 * HOUR, 14 * HOUR, 30 * MINUTE),)), visits)
+    orders = [
+        an_order(id=f"V-{i}", location=i + 1, earliest_start=(8 + 2 * i) * HOUR, sla_deadline=9 * HOUR)
+        for i in range(5)
+    ]
+    new = an_order(id="NEW", location=4, duration=45 * MINUTE)
+    problem = a_problem(technicians=[tech], orders=[*orders, new])
+    cached = schedule_route(problem, tech, params=PARAMS)
+    stop = make_stop(new, params=PARAMS)
+    for position in range(len(visits) + 1):
+        quick = cached.scheduler.replay(
+            [stop, *cached.stops[position:]],
+            cursor=cached.cursors[position],
+            rejoin=cached,
+            rejoin_at=position,
+        )
+        full = schedule_route(
+            problem, tech, params=PARAMS, stops=[*cached.stops[:position], stop, *cached.stops[position:]]
+        )
+        assert (quick.travel, quick.lateness, quick.home_arrival) == (
+            full.travel,
+            full.lateness,
+            full.home_arrival,
+        )
+        assert quick.first_start == full.starts[position]
+
+
+def test_a_break_already_past_when_the_day_restarts_counts_as_taken() -> None:
+    tech = a_technician(earliest_start=15 * HOUR, breaks=(BreakWindow(12 * HOUR, 14 * HOUR, 30 * MINUTE),))
+    tech = with_route(tech, [PlannedVisit("A", 0)])
+    schedule = schedule_route(a_problem(technicians=[tech], orders=[an_order(id="A")]), tech, params=PARAMS)
+    assert schedule.feasible
+    assert schedule.breaks == []
+
+
+def test_promise_narrows_the_window_by_the_tolerance() -> None:
+    order = an_order(promised_window=Window(10 * HOUR, 11 * HOUR))
+    stop = make_stop(order, params=replace(PARAMS, promise_tolerance=600))
+    assert (stop.window_start, stop.window_end, stop.promised) == (10 * HOUR - 600, 11 * HOUR + 600, True)
