@@ -1,0 +1,171 @@
+"""The simulated world around the service layer: the company set up through the bus, and the roads.
+
+`build_world(day, auto_dispatch=...)` wires the real composition root (`bootstrap`) onto the
+simulator's in-memory store and the kernel's clock, then creates skills, SLA policies, depots,
+technicians, customers and sites with `CreateResource` commands, as an administrator would.
+
+`Roads` is the ground truth of travel: the planning model's time scaled by the time-of-day
+congestion, a per-trip deviation (drawn from a hash of the trip and the seed, so every policy
+driving the same trip at the same hour meets the same traffic) and jams. The engine never sees it;
+the difference is what ETA errors are made of.
+
+May import: fieldpilot.bootstrap, config, service, sla, domain, routing and simulator modules.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass
+
+from fieldpilot.bootstrap import Services, bootstrap
+from fieldpilot.config import Settings
+from fieldpilot.domain.commands import CreateResource, ResourceKind
+from fieldpilot.domain.resources import Customer, Site, Skill, Warehouse
+from fieldpilot.domain.values import Location, Priority
+from fieldpilot.service.fakes import PlainHasher, SeededSecrets, SequentialIds, StraightLineTravel
+from fieldpilot.service.memory import MemoryDatabase
+from fieldpilot.service.ports import TravelTimes
+from fieldpilot.simulator.generate import Day, distance_km
+from fieldpilot.simulator.kernel import Kernel
+from fieldpilot.simulator.store import SimulationUnitOfWork
+from fieldpilot.sla.calendar import BusinessCalendar
+from fieldpilot.sla.policy import SlaPolicy, SlaTargets
+
+ADMIN = "sim-admin"
+
+
+def planning_travel(day: Day) -> TravelTimes:
+    """The travel model the service layer plans with."""
+    return StraightLineTravel(speed_kmh=day.scenario.travel.speed_kmh)
+
+
+def simulation_settings(*, auto_dispatch: bool) -> Settings:
+    return Settings(
+        environment="test",
+        secret_key="s" * 40,
+        check_migrations=False,
+        timezone="UTC",
+        auto_dispatch=auto_dispatch,
+        database_url="sqlite://",
+    )
+
+
+@dataclass
+class World:
+    day: Day
+    kernel: Kernel
+    services: Services
+    roads: Roads
+    db: MemoryDatabase
+
+
+def build_world(day: Day, *, auto_dispatch: bool, travel: TravelTimes | None = None) -> World:
+    kernel = Kernel(day.start)
+    db = MemoryDatabase()
+    clock = kernel.clock
+    services = bootstrap(
+        simulation_settings(auto_dispatch=auto_dispatch),
+        uow_factory=lambda: SimulationUnitOfWork(db, clock.now),
+        clock=clock,
+        ids=SequentialIds(),
+        secrets=SeededSecrets(day.seed),
+        hasher=PlainHasher(),
+        travel=travel or planning_travel(day),
+    )
+    populate(services, day)
+    return World(day, kernel, services, Roads(day), db)
+
+
+def sla_policies(day: Day) -> list[SlaPolicy]:
+    sla = day.scenario.sla
+    return [
+        SlaPolicy(
+            id=f"sim-p{p}",
+            name=f"P{p} round the clock",
+            targets=SlaTargets(
+                dispatch=sla.dispatch[p - 1], arrival=sla.arrival[p - 1], resolution=sla.resolution[p - 1]
+            ),
+            calendar=BusinessCalendar.always("UTC"),
+            priority=Priority(p),
+        )
+        for p in range(1, 5)
+    ]
+
+
+def populate(services: Services, day: Day, *, prefix: str = "") -> None:
+    """Create the day's company through the bus (ids get `prefix`, for a shared database)."""
+    bus = services.bus
+
+    def create(kind: ResourceKind, resource: object) -> None:
+        bus.handle(CreateResource(kind=kind, resource=resource, actor=ADMIN))
+
+    for skill in day.skills:
+        create(ResourceKind.SKILL, Skill(code=skill, name=skill.title()))
+    for policy in sla_policies(day):
+        create(ResourceKind.SLA_POLICY, policy)
+    for n, depot in enumerate(day.depots):
+        create(ResourceKind.WAREHOUSE, Warehouse(id=f"{prefix}depot-{n + 1}", name=f"Depot {n + 1}", location=depot))
+    for plan in day.technicians:
+        create(ResourceKind.TECHNICIAN, plan.technician)
+    for arrival in day.arrivals:
+        create(ResourceKind.CUSTOMER, Customer(id=customer_id(arrival.key, prefix), name=f"Customer {arrival.key}", tier=arrival.tier))
+        create(
+            ResourceKind.SITE,
+            Site(
+                id=site_id(arrival.key, prefix),
+                customer_id=customer_id(arrival.key, prefix),
+                name=f"Site {arrival.key}",
+                address=f"{arrival.location.lat:.5f}, {arrival.location.lon:.5f}",
+                location=arrival.location,
+                territory=f"t{arrival.territory + 1}",
+            ),
+        )
+
+
+def customer_id(key: str, prefix: str = "") -> str:
+    return f"{prefix}cust-{key}"
+
+
+def site_id(key: str, prefix: str = "") -> str:
+    return f"{prefix}site-{key}"
+
+
+class Roads:
+    """True driving times and distances."""
+
+    def __init__(self, day: Day) -> None:
+        travel = day.scenario.travel
+        self.seed = day.seed
+        self.metres_per_second = travel.speed_kmh / 3.6
+        self.road_factor = travel.road_factor
+        self.sigma = travel.deviation_sigma
+        self.congestion = travel.congestion
+        self.jams = day.jams
+
+    def planned_seconds(self, a: Location, b: Location) -> int:
+        """What the planning model expects, free flow."""
+        return round(distance_km(a, b) * 1000 / self.metres_per_second)
+
+    def metres(self, a: Location, b: Location) -> int:
+        return round(distance_km(a, b) * 1000 * self.road_factor)
+
+    def seconds(self, a: Location, b: Location, *, depart: int) -> int:
+        base = self.planned_seconds(a, b)
+        if base == 0:
+            return 0
+        hour = (depart // 3600) % 24
+        factor = self.congestion[hour] * self._deviation(a, b, hour)
+        for jam in self.jams:
+            if jam.start <= depart < jam.end and (
+                distance_km(jam.center, a) <= jam.radius_km or distance_km(jam.center, b) <= jam.radius_km
+            ):
+                factor *= jam.factor
+        return max(1, round(base * factor))
+
+    def _deviation(self, a: Location, b: Location, hour: int) -> float:
+        text = f"{self.seed}|{a.lat},{a.lon}|{b.lat},{b.lon}|{hour}".encode()
+        draw = int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "big") / 2**64
+        # Box-Muller on one uniform and its mirror keeps this a pure function of the trip.
+        z = math.sqrt(-2 * math.log(max(draw, 1e-12))) * math.cos(2 * math.pi * ((draw * 7919) % 1))
+        return math.exp(self.sigma * z - self.sigma**2 / 2)
