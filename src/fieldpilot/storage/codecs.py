@@ -133,8 +133,7 @@ def calendar_to_json(value: BusinessCalendar) -> Json:
     return {
         "timezone": value.timezone,
         "working_hours": {
-            str(day): [time_range_to_json(r) for r in ranges]
-            for day, ranges in sorted(value.working_hours.items())
+            str(day): [time_range_to_json(r) for r in ranges] for day, ranges in sorted(value.working_hours.items())
         },
         "holidays": sorted(day.isoformat() for day in value.holidays),
     }
@@ -144,8 +143,7 @@ def calendar_from_json(data: Json) -> BusinessCalendar:
     return BusinessCalendar(
         timezone=data["timezone"],
         working_hours={
-            int(day): tuple(time_range_from_json(r) for r in ranges)
-            for day, ranges in data["working_hours"].items()
+            int(day): tuple(time_range_from_json(r) for r in ranges) for day, ranges in data["working_hours"].items()
         },
         holidays=frozenset(date.fromisoformat(day) for day in data.get("holidays", ())),
     )

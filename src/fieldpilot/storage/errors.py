@@ -29,8 +29,7 @@ class DatabaseNotMigrated(FieldpilotError):
     def __init__(self, *, url: str, current: str | None, needed: str) -> None:
         current_text = current or "none (an empty or unversioned database)"
         super().__init__(
-            f"database at {url} is at revision {current_text}, the code needs {needed}: "
-            "run `fieldpilot db upgrade`"
+            f"database at {url} is at revision {current_text}, the code needs {needed}: run `fieldpilot db upgrade`"
         )
         self.url = url
         self.current = current
@@ -52,6 +51,7 @@ _KINDS: dict[str, str] = {
     "work_orders": "work order",
     "order_history": "work order history entry",
     "decisions": "decision record",
+    "triage_rules": "triage rule",
 }
 _SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (?P<columns>[\w., ]+)")
 _STALE_TABLE = re.compile(r"on table '(?P<table>\w+)'")
@@ -73,9 +73,7 @@ def translate(error: Exception, *, pending: Iterable[object] = ()) -> Fieldpilot
             return Conflict(f"the change breaks a database rule: {error.orig}")
         values = _taken_values(table, columns, pending)
         if table == "idempotency":
-            return Conflict(
-                f"Idempotency-Key {values.get('key', '?')!r} is being used by a concurrent request"
-            )
+            return Conflict(f"Idempotency-Key {values.get('key', '?')!r} is being used by a concurrent request")
         kind = _KINDS.get(table, table)
         key_columns = [c for c in columns if c not in ("id", "code")]
         if key_columns:

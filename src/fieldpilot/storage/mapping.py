@@ -33,6 +33,7 @@ from fieldpilot.domain.resources import (
     User,
     Warehouse,
 )
+from fieldpilot.domain.triage import TriageRule
 from fieldpilot.domain.values import Location
 from fieldpilot.domain.work_order import WorkOrder
 from fieldpilot.storage import tables
@@ -90,6 +91,7 @@ def _map() -> None:
         **_versioned(tables.warehouses),
     )
     m(User, tables.users, **_versioned(tables.users))
+    m(TriageRule, tables.triage_rules, **_versioned(tables.triage_rules))
     # ApiKey has no version of its own; the ORM counts one in a private attribute.
     m(
         ApiKey,

@@ -63,6 +63,4 @@ def ensure_migrated(engine: Engine) -> None:
     needed = code_revision()
     current = database_revision(engine)
     if current != needed:
-        raise DatabaseNotMigrated(
-            url=engine.url.render_as_string(hide_password=True), current=current, needed=needed
-        )
+        raise DatabaseNotMigrated(url=engine.url.render_as_string(hide_password=True), current=current, needed=needed)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -46,7 +47,7 @@ class SqlSlaPolicyRepository:
             ).first()
             if row is None:
                 return None
-            self._seen[key] = row.document
+            self._seen[key] = replace(row.document, version=row.version)
             self._loaded[key] = row.version
         return self._seen[key]
 
@@ -88,19 +89,20 @@ class SqlSlaPolicyRepository:
         for key in sorted(self._dirty):
             loaded = self._loaded[key]
             if loaded == _NEW:
-                session.execute(
-                    insert(tables.sla_policies).values(id=key, document=self._seen[key], version=1)
-                )
-                self._loaded[key] = 1
+                version = self._seen[key].version
+                session.execute(insert(tables.sla_policies).values(id=key, document=self._seen[key], version=version))
+                self._loaded[key] = version
                 continue
+            # The service bumps the policy's version; a replacement that forgot to still moves on.
+            version = max(self._seen[key].version, loaded + 1)
             result = session.execute(
                 update(tables.sla_policies)
                 .where(_policies.id == key, _policies.version == loaded)
-                .values(document=self._seen[key], version=loaded + 1)
+                .values(document=self._seen[key], version=version)
             )
             if result.rowcount != 1:  # type: ignore[attr-defined]
                 raise _changed_meanwhile(key)
-            self._loaded[key] = loaded + 1
+            self._loaded[key] = version
         for key in sorted(self._deleted):
             statement = delete(tables.sla_policies).where(_policies.id == key)
             version = self._loaded.pop(key, _NEW)
@@ -185,9 +187,7 @@ class SqlOutbox:
 
     def mark_published(self, ids: Sequence[int], at: datetime) -> None:
         if ids:
-            self._work.session.execute(
-                update(tables.outbox).where(_outbox.id.in_(list(ids))).values(published_at=at)
-            )
+            self._work.session.execute(update(tables.outbox).where(_outbox.id.in_(list(ids))).values(published_at=at))
 
     def append(self, messages: Sequence[OutboxMessage]) -> None:
         if messages:

@@ -130,11 +130,7 @@ class SqlOrderRepository(SqlRepository[WorkOrder]):
         self._work.flush()
         total = self._session.scalar(select(func.count()).select_from(tables.work_orders).where(*conditions))
         statement = (
-            select(WorkOrder)
-            .where(*conditions)
-            .order_by(*self._sort(query))
-            .offset(query.offset)
-            .limit(query.limit)
+            select(WorkOrder).where(*conditions).order_by(*self._sort(query)).offset(query.offset).limit(query.limit)
         )
         return Page(self._all(statement), total or 0, query.offset, query.limit)
 

@@ -105,6 +105,31 @@ technicians = Table(
     _version(),
 )
 
+triage_rules = Table(
+    "triage_rules",
+    metadata,
+    Column("id", KEY, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("service_type", KEY),
+    Column("tier", EnumText(CustomerTier)),
+    Column("keywords", JsonCoded(list, tuple), nullable=False),
+    Column("priority", EnumInt(Priority)),
+    # NULL: the rule does not set skills (an empty list would clear them).
+    Column("required_skills", json_tuple(codecs.skill_requirement_to_json, codecs.skill_requirement_from_json)),
+    Column("duration_minutes", Integer),
+    _version(),
+)
+
+# The newest position each technician's device reported (pings never touch the technician row).
+technician_positions = Table(
+    "technician_positions",
+    metadata,
+    Column("technician_id", KEY, primary_key=True),
+    Column("lat", Float, nullable=False),
+    Column("lon", Float, nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+)
+
 customers = Table(
     "customers",
     metadata,
@@ -217,9 +242,7 @@ work_orders = Table(
         json_tuple(codecs.skill_requirement_to_json, codecs.skill_requirement_from_json),
         nullable=False,
     ),
-    Column(
-        "required_parts", json_tuple(codecs.part_line_to_json, codecs.part_line_from_json), nullable=False
-    ),
+    Column("required_parts", json_tuple(codecs.part_line_to_json, codecs.part_line_from_json), nullable=False),
     Column("required_tools", json_codes(), nullable=False),
     Column("estimated_duration_minutes", Integer, nullable=False),
     Column("priority", EnumInt(Priority), nullable=False),

@@ -30,12 +30,19 @@ from fieldpilot.domain.resources import (
     User,
     Warehouse,
 )
+from fieldpilot.domain.triage import TriageRule
 from fieldpilot.domain.work_order import WorkOrder
 from fieldpilot.service.unit_of_work import OutboxMessage
 from fieldpilot.storage import tables
 from fieldpilot.storage.errors import translate
 from fieldpilot.storage.mapping import start_mappers
-from fieldpilot.storage.records import SqlDecisions, SqlIdempotencyStore, SqlOutbox, SqlSlaPolicyRepository
+from fieldpilot.storage.positions import SqlPositions
+from fieldpilot.storage.records import (
+    SqlDecisions,
+    SqlIdempotencyStore,
+    SqlOutbox,
+    SqlSlaPolicyRepository,
+)
 from fieldpilot.storage.repositories import (
     SqlApiKeyRepository,
     SqlOrderRepository,
@@ -77,6 +84,8 @@ class SqlAlchemyUnitOfWork:
         self.idempotency = SqlIdempotencyStore(work)
         self.outbox = SqlOutbox(work)
         self.decisions = SqlDecisions(work)
+        self.positions = SqlPositions(self.session)
+        self.triage_rules = SqlRepository(work, TriageRule, tables.triage_rules.c.id, "triage rule")
         self._recorded = []
         return self
 
@@ -112,6 +121,7 @@ class SqlAlchemyUnitOfWork:
         self.sla_policies.reset()
         self.idempotency.new = []
         self.decisions.new = []
+        self.positions.new = []
         self._recorded.clear()
 
     def record(self, event: Event) -> None:
@@ -154,6 +164,7 @@ class SqlAlchemyUnitOfWork:
         self._write_objects()
         self.idempotency.write()
         self.decisions.write()
+        self.positions.write()
 
     def _write_objects(self) -> None:
         self.session.flush()

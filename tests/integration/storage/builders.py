@@ -19,6 +19,7 @@ from fieldpilot.domain.resources import (
     Warehouse,
     WeeklyShift,
 )
+from fieldpilot.domain.triage import TriageRule
 from fieldpilot.domain.values import (
     Channel,
     CustomerTier,
@@ -145,9 +146,7 @@ def an_sla_policy(**overrides: Any) -> SlaPolicy:
         "id": "gold",
         "name": "Gold",
         "targets": SlaTargets(dispatch=30, arrival=240, resolution=480),
-        "calendar": BusinessCalendar(
-            "Europe/Paris", dict.fromkeys(range(5), working), frozenset({date(2026, 5, 1)})
-        ),
+        "calendar": BusinessCalendar("Europe/Paris", dict.fromkeys(range(5), working), frozenset({date(2026, 5, 1)})),
         "priority": Priority.P1,
         "tier": CustomerTier.VIP,
         "service_type": "repair",
@@ -232,3 +231,17 @@ def an_idempotency_record(**overrides: Any) -> IdempotencyRecord:
         "created_at": T0,
     }
     return IdempotencyRecord(**{**values, **overrides})
+
+
+def a_triage_rule(**overrides: Any) -> TriageRule:
+    values: dict[str, Any] = {
+        "id": "rule-1",
+        "name": "Gas leaks first",
+        "service_type": "repair",
+        "tier": CustomerTier.VIP,
+        "keywords": ("gas", "smell"),
+        "priority": Priority.P1,
+        "required_skills": (SkillRequirement("gas", 3),),
+        "duration_minutes": 45,
+    }
+    return TriageRule(**{**values, **overrides})

@@ -176,9 +176,7 @@ def test_two_concurrent_bookings_of_one_slot_let_exactly_one_through(sql_uow_fac
     with sql_uow_factory() as uow:
         uow.technicians.add(b.a_technician())
         for order_id in ("wo-a", "wo-b"):
-            uow.orders.add(
-                b.a_work_order(id=order_id, status=OrderStatus.NEW, technician_id=None, planned_start=None)
-            )
+            uow.orders.add(b.a_work_order(id=order_id, status=OrderStatus.NEW, technician_id=None, planned_start=None))
         uow.commit()
 
     started = threading.Barrier(2)

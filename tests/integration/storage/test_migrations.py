@@ -90,6 +90,4 @@ def test_upgrade_makes_an_empty_database_usable(empty_database_url):
 
 def test_password_is_not_shown_in_the_refusal():
     error = DatabaseNotMigrated(url="postgresql+psycopg://app:***@db/fp", current="0001", needed="0002")
-    assert "database at postgresql+psycopg://app:***@db/fp is at revision 0001, the code needs 0002" in str(
-        error
-    )
+    assert "database at postgresql+psycopg://app:***@db/fp is at revision 0001, the code needs 0002" in str(error)

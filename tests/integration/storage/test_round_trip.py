@@ -33,6 +33,9 @@ def field_values(obj: Any) -> dict[str, Any]:
         ("api_keys", b.an_api_key, "key-1"),
         ("sla_policies", b.an_sla_policy, "gold"),
         ("orders", b.a_work_order, "wo-1"),
+        ("triage_rules", b.a_triage_rule, "rule-1"),
+        ("triage_rules", lambda: b.a_triage_rule(required_skills=None, tier=None, keywords=()), "rule-1"),
+        ("triage_rules", lambda: b.a_triage_rule(required_skills=()), "rule-1"),
     ],
 )
 def test_entity_comes_back_with_every_value(sql_uow_factory, repository, build, key):
@@ -67,9 +70,7 @@ def test_loaded_order_has_no_events_and_its_history_in_order(sql_uow_factory):
         assert order.events == []
         assert [h.action for h in order.history] == ["create", "assign"]
         order.history.append(
-            HistoryEntry(
-                b.T0 + timedelta(hours=2), "tech", "accept", OrderStatus.ASSIGNED, OrderStatus.ACCEPTED
-            )
+            HistoryEntry(b.T0 + timedelta(hours=2), "tech", "accept", OrderStatus.ASSIGNED, OrderStatus.ACCEPTED)
         )
         order.status = OrderStatus.ACCEPTED
         order.version += 1
@@ -79,8 +80,7 @@ def test_loaded_order_has_no_events_and_its_history_in_order(sql_uow_factory):
         (order,) = uow.orders.search(b_query()).items
         assert [h.action for h in order.history] == ["create", "assign", "accept"]
         assert (
-            order.history[2].from_status is OrderStatus.ACCEPTED
-            or order.history[2].to_status is OrderStatus.ACCEPTED
+            order.history[2].from_status is OrderStatus.ACCEPTED or order.history[2].to_status is OrderStatus.ACCEPTED
         )
 
 

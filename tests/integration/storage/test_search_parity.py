@@ -67,9 +67,7 @@ def random_query(rng: random.Random) -> OrderQuery:
         descending=rng.random() < 0.5,
         offset=rng.choice([0, 0, 3, 10]),
         limit=rng.choice([1, 5, 50]),
-        now=rng.choice(
-            [None, b.T0 + timedelta(hours=rng.randint(0, 12), minutes=30), b.T0 + timedelta(hours=4)]
-        ),
+        now=rng.choice([None, b.T0 + timedelta(hours=rng.randint(0, 12), minutes=30), b.T0 + timedelta(hours=4)]),
     )
 
 

@@ -80,9 +80,7 @@ def upgrade() -> None:
     op.create_index(op.f("ix_decisions_order_id"), "decisions", ["order_id"], unique=False)
     op.create_table(
         "idempotency",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("scope", sa.String(length=200), nullable=False),
         sa.Column("key", sa.String(length=255), nullable=False),
         sa.Column("fingerprint", sa.String(length=128), nullable=False),
@@ -99,9 +97,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "outbox",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.Column(
             "payload",
@@ -305,9 +301,7 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_work_orders_created_at"), "work_orders", ["created_at"], unique=False)
     op.create_index(op.f("ix_work_orders_customer_id"), "work_orders", ["customer_id"], unique=False)
-    op.create_index(
-        op.f("ix_work_orders_sla_next_deadline"), "work_orders", ["sla_next_deadline"], unique=False
-    )
+    op.create_index(op.f("ix_work_orders_sla_next_deadline"), "work_orders", ["sla_next_deadline"], unique=False)
     op.create_index(op.f("ix_work_orders_status"), "work_orders", ["status"], unique=False)
     op.create_index(
         "ix_work_orders_technician_slot",
@@ -317,9 +311,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "order_history",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("order_id", sa.String(length=64), nullable=False),
         sa.Column("seq", sa.Integer(), nullable=False),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
