@@ -110,9 +110,7 @@ def read_trsp(path: Path) -> TrspInstance:
     if not sites or [s.id for s in sites] != list(range(len(sites))):
         raise ValueError(f"{path}: rows must be numbered 0, 1, 2, ...")
     num_parts = max(parts, *(len(s.parts) for s in sites))
-    padded = tuple(
-        TrspSite(**{**s.__dict__, "parts": s.parts + (0,) * (num_parts - len(s.parts))}) for s in sites
-    )
+    padded = tuple(TrspSite(**{**s.__dict__, "parts": s.parts + (0,) * (num_parts - len(s.parts))}) for s in sites)
     return TrspInstance(
         name=path.name.removesuffix(".txt"),
         depot=padded[0],

@@ -73,15 +73,11 @@ def _check_route(instance: TrspInstance, tech_id: int, stops: Sequence[int]) -> 
             restocked = True
         else:
             if not site.skills <= tech.skills:
-                problems.append(
-                    f"technician {tech_id}: lacks skills {sorted(site.skills - tech.skills)} for {site_id}"
-                )
+                problems.append(f"technician {tech_id}: lacks skills {sorted(site.skills - tech.skills)} for {site_id}")
             if not restocked:
                 missing_tools = site.tools - tech.tools
                 if missing_tools:
-                    problems.append(
-                        f"technician {tech_id}: lacks tools {sorted(missing_tools)} for {site_id}"
-                    )
+                    problems.append(f"technician {tech_id}: lacks tools {sorted(missing_tools)} for {site_id}")
                 for p, need in enumerate(site.parts):
                     carried_parts[p] -= need
                     if carried_parts[p] < 0:

@@ -60,7 +60,7 @@ class _RecordingStop:
 
     def __call__(self, best_cost: int) -> bool:
         self.calls += 1
-        if best_cost < self.best:
+        if best_cost < min(self.best, UNREACHABLE):  # PyVRP reports no feasible solution as int max
             self.best = best_cost
             self.improvements.append((time.perf_counter() - self.started, int(best_cost)))
         return bool(self.inner(best_cost))
@@ -120,14 +120,12 @@ def to_problem_data(model: RoutingModel) -> pyvrp.ProblemData:
 
     coords = model.coordinates
     locations = [
-        pyvrp.Location(x=float(coords[i, 0]), y=float(coords[i, 1]))
-        if coords is not None
-        else pyvrp.Location(0, 0)
+        pyvrp.Location(x=float(coords[i, 0]), y=float(coords[i, 1])) if coords is not None else pyvrp.Location(0, 0)
         for i in loc
     ]
     dims = model.num_load_dimensions
     depots = [
-        pyvrp.Depot(location=i, tw_early=d.tw_early, tw_late=d.tw_late, name=d.name)
+        pyvrp.Depot(location=i, tw_early=d.tw_early, tw_late=d.tw_late, service_duration=d.service, name=d.name)
         for i, d in enumerate(model.depots)
     ]
     clients = [
@@ -181,9 +179,7 @@ def _found_route(route: pyvrp.Route) -> FoundRoute:
     activities = list(route)
     for act in activities[1:-1]:
         kind = StopKind.JOB if act.type == pyvrp.ActivityType.CLIENT else StopKind.RELOAD
-        stops.append(
-            RouteStop(kind=kind, index=int(act.idx), start=int(act.start_time), end=int(act.end_time))
-        )
+        stops.append(RouteStop(kind=kind, index=int(act.idx), start=int(act.start_time), end=int(act.end_time)))
     return FoundRoute(
         fleet=int(route.vehicle_type()),
         start=int(route.start_time()),
@@ -210,9 +206,7 @@ def solve_routing(
             data, [pyvrp.Route(data, list(r.job_indices), r.fleet) for r in initial if r.job_indices]
         )
     started = time.perf_counter()
-    result = pyvrp.solve(
-        data, stop, seed=seed, collect_stats=False, display=False, initial_solution=initial_solution
-    )
+    result = pyvrp.solve(data, stop, seed=seed, collect_stats=False, display=False, initial_solution=initial_solution)
     seconds = time.perf_counter() - started
     best = result.best
     routes = tuple(_found_route(r) for r in best.routes())

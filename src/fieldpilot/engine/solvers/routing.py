@@ -26,6 +26,7 @@ class Depot:
     tw_early: int = 0
     tw_late: int = OPEN_END
     name: str = ""
+    service: int = 0  # time spent on each visit (e.g. picking up parts at a warehouse)
 
 
 @dataclass(frozen=True, slots=True)
