@@ -69,6 +69,7 @@ class SlaPolicy:
     service_type: str | None = None
     pause_reasons: frozenset[str] | None = None
     at_risk_fraction: float = 0.8
+    version: int = 1  # bumped by the service on every replacement (the API's ETag)
 
     def __post_init__(self) -> None:
         if not self.id.strip():
