@@ -7,12 +7,12 @@ passes them down. The CLI is the top layer: it may import anything, nothing impo
 
 from __future__ import annotations
 
-import importlib
 from typing import Annotated
 
 import typer
 
 from fieldpilot import __version__
+from fieldpilot.cli.bench import bench_app
 from fieldpilot.cli.db import db_app
 from fieldpilot.cli.demo import demo
 from fieldpilot.cli.importing import import_app
@@ -31,21 +31,8 @@ app = typer.Typer(
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(import_app, name="import")
+app.add_typer(bench_app, name="bench")
 app.command("demo")(demo)
-
-
-def _mount_bench() -> None:
-    # The benchmark commands live in their own module, written alongside this one.
-    try:
-        bench = importlib.import_module("fieldpilot.cli.bench")
-    except ModuleNotFoundError as error:
-        if error.name != "fieldpilot.cli.bench":
-            raise
-        return
-    app.add_typer(bench.bench_app, name="bench")
-
-
-_mount_bench()
 
 
 def _show_version(value: bool) -> None:
