@@ -1,0 +1,77 @@
+"""The customer's tracking page data: the service layer's tracking view, plus the technician's
+live position while (and only while) they are en route, if the company shares it.
+
+Guessing is rate-limited: a client that asks for too many unknown tokens in a window is refused
+for the rest of it. The order id never leaves the server; the live stream is filtered by it.
+
+May import: bootstrap, service, domain, the standard library.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from fieldpilot.bootstrap import Services
+from fieldpilot.domain.errors import NotFound
+from fieldpilot.service import queries
+from fieldpilot.web.live import LiveHub
+
+TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
+PRIVATE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
+# The technician is named only while coming or there; their position only while coming.
+NAMED = frozenset({"en_route", "on_site"})
+TIMELINE = ("new", "assigned", "accepted", "en_route", "on_site", "completed")
+
+
+@dataclass
+class TokenGuard:
+    """At most `max_misses` unknown tokens per client per `window` seconds."""
+
+    max_misses: int = 20
+    window: float = 600.0
+    misses: dict[str, deque[float]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def _recent(self, client: str, now: float) -> deque[float]:
+        seen = self.misses.setdefault(client, deque())
+        while seen and seen[0] <= now - self.window:
+            seen.popleft()
+        return seen
+
+    def blocked(self, client: str) -> bool:
+        with self.lock:
+            return len(self._recent(client, time.monotonic())) >= self.max_misses
+
+    def miss(self, client: str) -> None:
+        with self.lock:
+            now = time.monotonic()
+            self._recent(client, now).append(now)
+
+
+def order_id_for(services: Services, token: str) -> str:
+    if not TOKEN_SHAPE.match(token):
+        raise NotFound("tracking link", "")
+    with services.uow_factory() as uow:
+        order = uow.orders.get_by_tracking_token(token)
+    if order is None:
+        raise NotFound("tracking link", "")
+    return order.id
+
+
+def tracking_page_view(services: Services, hub: LiveHub, token: str) -> dict[str, Any]:
+    view = queries.tracking(services.uow_factory, token)
+    position = None
+    if view["status"] == "en_route" and services.settings.share_technician_position:
+        with services.uow_factory() as uow:
+            order = uow.orders.get_by_tracking_token(token)
+        seen = hub.position_of(order.technician_id) if order and order.technician_id else None
+        if seen is not None:
+            position = {"lat": round(seen.lat, 4), "lon": round(seen.lon, 4), "at": seen.at.isoformat()}
+    if view["status"] not in NAMED:
+        view = {**view, "technician_first_name": None}
+    return {**view, "position": position, "timeline": list(TIMELINE)}
