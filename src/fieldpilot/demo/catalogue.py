@@ -16,15 +16,17 @@ from fieldpilot.domain.values import CustomerTier, LocalTimeRange, Priority, Ski
 from fieldpilot.sla.calendar import BusinessCalendar
 from fieldpilot.sla.policy import SlaPolicy, SlaTargets
 
-SKILLS: tuple[Skill, ...] = (
-    Skill("boiler", "Gas boilers", "Installation, servicing and repair of gas boilers"),
-    Skill("electrical", "Electrical", "Low-voltage installations, panels and faults"),
-    Skill("hvac", "HVAC", "Heat pumps, air conditioning and ventilation"),
-    Skill("plumbing", "Plumbing", "Leaks, pipes, water heaters and sanitary fittings"),
-    Skill("elevator", "Elevators", "Lift breakdowns, releases and periodic inspections"),
-    Skill("network", "Networks", "LAN, Wi-Fi, routers and structured cabling"),
-    Skill("refrigeration", "Refrigeration", "Cold rooms and commercial refrigeration"),
-    Skill("fire_safety", "Fire safety", "Fire alarms, extinguishers and smoke detectors"),
+# Catalogue rows as plain tuples; `skills()` and `parts()` build fresh domain objects on each call
+# (objects built at import time would predate the storage mapping and could not be stored).
+_SKILLS: tuple[tuple[str, str, str], ...] = (
+    ("boiler", "Gas boilers", "Installation, servicing and repair of gas boilers"),
+    ("electrical", "Electrical", "Low-voltage installations, panels and faults"),
+    ("hvac", "HVAC", "Heat pumps, air conditioning and ventilation"),
+    ("plumbing", "Plumbing", "Leaks, pipes, water heaters and sanitary fittings"),
+    ("elevator", "Elevators", "Lift breakdowns, releases and periodic inspections"),
+    ("network", "Networks", "LAN, Wi-Fi, routers and structured cabling"),
+    ("refrigeration", "Refrigeration", "Cold rooms and commercial refrigeration"),
+    ("fire_safety", "Fire safety", "Fire alarms, extinguishers and smoke detectors"),
 )
 
 # Certification code -> the skill it belongs to.
@@ -36,41 +38,49 @@ CERTIFICATIONS: dict[str, str] = {
     "fire_apsad": "fire_safety",
 }
 
-PARTS: tuple[Part, ...] = tuple(
-    Part(code, name, cents)
-    for code, name, cents in (
-        ("thermocouple", "Thermocouple", 1850),
-        ("gas_valve", "Gas valve", 14500),
-        ("ignition_electrode", "Ignition electrode", 2400),
-        ("boiler_pcb", "Boiler control board", 26000),
-        ("expansion_vessel", "Expansion vessel 8 l", 6200),
-        ("circulator_pump", "Circulator pump", 18900),
-        ("pressure_relief_valve", "Pressure relief valve", 2900),
-        ("flue_gasket", "Flue gasket kit", 1200),
-        ("breaker_16a", "Circuit breaker 16 A", 1100),
-        ("rcd_40a", "Residual-current device 40 A", 5400),
-        ("contactor_25a", "Contactor 25 A", 3800),
-        ("led_panel", "LED panel 60x60", 3500),
-        ("fan_motor", "Fan motor", 9800),
-        ("capacitor_35uf", "Run capacitor 35 µF", 1600),
-        ("refrigerant_r32", "Refrigerant R32 (kg)", 4500),
-        ("filter_drier", "Filter drier", 2100),
-        ("thermostat", "Room thermostat", 5900),
-        ("ball_valve_22", "Ball valve 22 mm", 950),
-        ("flex_hose", "Flexible hose", 700),
-        ("cartridge_tap", "Tap cartridge", 1450),
-        ("water_heater_element", "Water heater element", 3900),
-        ("door_sensor_lift", "Lift door sensor", 21000),
-        ("lift_push_button", "Lift push button", 4800),
-        ("switch_24p", "Network switch 24 ports", 32000),
-        ("sfp_module", "SFP module", 6500),
-        ("wifi_ap", "Wi-Fi 6 access point", 18000),
-        ("cat6_patch", "Cat6 patch cord", 400),
-        ("smoke_detector", "Smoke detector", 2500),
-        ("fire_extinguisher_6kg", "Extinguisher 6 kg", 6900),
-        ("alarm_battery", "Alarm panel battery", 3100),
-    )
+_PARTS: tuple[tuple[str, str, int], ...] = (
+    ("thermocouple", "Thermocouple", 1850),
+    ("gas_valve", "Gas valve", 14500),
+    ("ignition_electrode", "Ignition electrode", 2400),
+    ("boiler_pcb", "Boiler control board", 26000),
+    ("expansion_vessel", "Expansion vessel 8 l", 6200),
+    ("circulator_pump", "Circulator pump", 18900),
+    ("pressure_relief_valve", "Pressure relief valve", 2900),
+    ("flue_gasket", "Flue gasket kit", 1200),
+    ("breaker_16a", "Circuit breaker 16 A", 1100),
+    ("rcd_40a", "Residual-current device 40 A", 5400),
+    ("contactor_25a", "Contactor 25 A", 3800),
+    ("led_panel", "LED panel 60x60", 3500),
+    ("fan_motor", "Fan motor", 9800),
+    ("capacitor_35uf", "Run capacitor 35 µF", 1600),
+    ("refrigerant_r32", "Refrigerant R32 (kg)", 4500),
+    ("filter_drier", "Filter drier", 2100),
+    ("thermostat", "Room thermostat", 5900),
+    ("ball_valve_22", "Ball valve 22 mm", 950),
+    ("flex_hose", "Flexible hose", 700),
+    ("cartridge_tap", "Tap cartridge", 1450),
+    ("water_heater_element", "Water heater element", 3900),
+    ("door_sensor_lift", "Lift door sensor", 21000),
+    ("lift_push_button", "Lift push button", 4800),
+    ("switch_24p", "Network switch 24 ports", 32000),
+    ("sfp_module", "SFP module", 6500),
+    ("wifi_ap", "Wi-Fi 6 access point", 18000),
+    ("cat6_patch", "Cat6 patch cord", 400),
+    ("smoke_detector", "Smoke detector", 2500),
+    ("fire_extinguisher_6kg", "Extinguisher 6 kg", 6900),
+    ("alarm_battery", "Alarm panel battery", 3100),
 )
+PART_CODES: tuple[str, ...] = tuple(code for code, _, _ in _PARTS)
+SKILL_CODES: tuple[str, ...] = tuple(code for code, _, _ in _SKILLS)
+
+
+def skills() -> tuple[Skill, ...]:
+    return tuple(Skill(code, name, description) for code, name, description in _SKILLS)
+
+
+def parts() -> tuple[Part, ...]:
+    return tuple(Part(code, name, cents) for code, name, cents in _PARTS)
+
 
 TOOLS_BY_SKILL: dict[str, tuple[str, ...]] = {
     "boiler": ("gas_analyser", "manometer"),

@@ -97,7 +97,7 @@ def generate_company(*, seed: int, today: date, technicians: int = 40, customers
 
 def _warehouses(rng: random.Random) -> tuple[Warehouse, ...]:
     def stock() -> dict[str, int]:
-        return {part.code: rng.randint(5, 60) for part in catalogue.PARTS}
+        return {code: rng.randint(5, 60) for code in catalogue.PART_CODES}
 
     return (
         Warehouse("wh_north", "Dépôt Nord — Rillieux-la-Pape", Location(45.8192, 4.8861), stock()),

@@ -84,13 +84,11 @@ class DemoUser:
     technician_id: str | None = None
 
 
-def plan_demo(
-    *, seed: int, now: datetime, technicians: int = 40, customers: int = 300, orders: int = 120
-) -> DemoPlan:
+def plan_demo(*, seed: int, now: datetime, technicians: int = 40, customers: int = 300, orders: int = 120) -> DemoPlan:
     company = generate_company(seed=seed, today=now.date(), technicians=technicians, customers=customers)
     resources: list[tuple[ResourceKind, Any]] = [
-        *((ResourceKind.SKILL, s) for s in catalogue.SKILLS),
-        *((ResourceKind.PART, p) for p in catalogue.PARTS),
+        *((ResourceKind.SKILL, s) for s in catalogue.skills()),
+        *((ResourceKind.PART, p) for p in catalogue.parts()),
         *((ResourceKind.WAREHOUSE, w) for w in company.warehouses),
         *((ResourceKind.SLA_POLICY, p) for p in catalogue.sla_policies()),
         *((ResourceKind.TRIAGE_RULE, r) for r in catalogue.triage_rules()),
@@ -137,9 +135,7 @@ def load_demo(
 
 def _existing_keys(uow_factory: UowFactory, kinds: set[ResourceKind]) -> dict[ResourceKind, set[str]]:
     with uow_factory() as uow:
-        return {
-            kind: {key_of(kind, obj) for obj in repository(uow, kind).list(limit=1_000_000)} for kind in kinds
-        }
+        return {kind: {key_of(kind, obj) for obj in repository(uow, kind).list(limit=1_000_000)} for kind in kinds}
 
 
 def _order_exists(uow_factory: UowFactory, key: str) -> bool:
@@ -205,9 +201,7 @@ def create_demo_users(plan: DemoPlan, *, bus: MessageBus) -> tuple[DemoUser, ...
 def issue_demo_api_key(*, bus: MessageBus) -> str:
     """A fresh integration key; the demo keys of earlier runs are revoked, so one stays valid."""
     with bus.uow_factory() as uow:
-        stale = [
-            k.id for k in uow.api_keys.list(limit=10_000) if k.name == DEMO_API_KEY_NAME and not k.revoked
-        ]
+        stale = [k.id for k in uow.api_keys.list(limit=10_000) if k.name == DEMO_API_KEY_NAME and not k.revoked]
     for key_id in stale:
         bus.handle(RevokeApiKey(key_id=key_id, actor=DEMO_ACTOR))
     created = bus.handle(CreateApiKey(name=DEMO_API_KEY_NAME, role=Role.INTEGRATION, actor=DEMO_ACTOR))

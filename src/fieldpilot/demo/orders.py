@@ -117,8 +117,7 @@ class _Planner:
         qualified = [
             t
             for t in self._technicians
-            if t.skill_level(service.skill) >= service.min_level
-            and self._booked[t.id] < MAX_ORDERS_PER_TECHNICIAN
+            if t.skill_level(service.skill) >= service.min_level and self._booked[t.id] < MAX_ORDERS_PER_TECHNICIAN
         ]
         if not qualified:
             return order

@@ -65,9 +65,7 @@ def test_demo_loads_the_company_once_however_often_it_runs(
 def test_demo_prints_the_users_and_an_api_key(runner: CliRunner, tmp_path: Path) -> None:
     url = sqlite_url(tmp_path / "demo.db")
 
-    result = runner.invoke(
-        app, ["demo", "--no-serve", "--database-url", url, "--technicians", "2", "--customers", "3"]
-    )
+    result = runner.invoke(app, ["demo", "--no-serve", "--database-url", url, "--technicians", "2", "--customers", "3"])
 
     assert result.exit_code == 0, result.output
     for username in ("admin", "dispatcher", "manager", "technician"):
@@ -80,9 +78,7 @@ def test_demo_reset_recreates_the_database(runner: CliRunner, tmp_path: Path, se
     small = ["--technicians", "2", "--customers", "3", "--orders", "2"]
     assert runner.invoke(app, ["demo", "--no-serve", "--database-url", url, *small]).exit_code == 0
 
-    result = runner.invoke(
-        app, ["demo", "--no-serve", "--reset", "--database-url", url, *small, "--customers", "2"]
-    )
+    result = runner.invoke(app, ["demo", "--no-serve", "--reset", "--database-url", url, *small, "--customers", "2"])
 
     assert result.exit_code == 0, result.output
     assert _counts(services_for(url))["customers"] == 2

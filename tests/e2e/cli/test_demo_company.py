@@ -11,7 +11,7 @@ from itertools import pairwise
 
 from fieldpilot.bootstrap import Services, bootstrap
 from fieldpilot.demo import DemoClock, load_demo, plan_demo
-from fieldpilot.demo.catalogue import SKILLS
+from fieldpilot.demo.catalogue import SKILL_CODES
 from fieldpilot.demo.geography import CENTRE, RADIUS_KM, distance_km
 from fieldpilot.domain.values import CustomerTier
 from fieldpilot.service.fakes import PlainHasher, SeededSecrets, SequentialIds
@@ -37,7 +37,7 @@ def test_another_seed_gives_another_company() -> None:
 
 def test_the_company_has_the_advertised_shape() -> None:
     company = plan_demo(seed=2026, now=NOW).company
-    skills = {s.code for s in SKILLS}
+    skills = set(SKILL_CODES)
 
     assert len(company.technicians) == 40
     assert len(company.warehouses) == 2

@@ -60,9 +60,7 @@ def test_triage_rules_apply_to_imported_orders(runner: CliRunner, demo_db: str, 
     assert [int(o.priority) for o in gas] == [1]  # "smell of gas" makes it P1
 
 
-def test_importing_the_same_file_twice_adds_nothing(
-    runner: CliRunner, demo_db: str, services_for: Any
-) -> None:
+def test_importing_the_same_file_twice_adds_nothing(runner: CliRunner, demo_db: str, services_for: Any) -> None:
     _import(runner, demo_db, "customers", "customers.csv")
     _import(runner, demo_db, "orders", "orders.csv")
     orders = _count(services_for, demo_db, "orders")

@@ -10,9 +10,7 @@ from fieldpilot.cli.main import app
 from tests.e2e.cli.helpers import flat
 
 
-def test_creates_a_user_with_the_password_from_stdin(
-    runner: CliRunner, demo_db: str, services_for: Any
-) -> None:
+def test_creates_a_user_with_the_password_from_stdin(runner: CliRunner, demo_db: str, services_for: Any) -> None:
     result = runner.invoke(
         app,
         ["users", "create", "alice", "--role", "dispatcher", "--password-stdin", "--database-url", demo_db],
