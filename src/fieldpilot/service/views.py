@@ -18,7 +18,8 @@ def plain(value: Any) -> Any:
     if isinstance(value, (datetime, date, time)):
         return value.isoformat()
     if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: plain(getattr(value, f.name)) for f in fields(value) if f.name != "events"}
+        # init=False fields are derived caches (e.g. a calendar's ZoneInfo), not data.
+        return {f.name: plain(getattr(value, f.name)) for f in fields(value) if f.init and f.name != "events"}
     if isinstance(value, dict):
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, (frozenset, set)):
