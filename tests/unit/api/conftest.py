@@ -69,9 +69,7 @@ def a_technician(**overrides: Any) -> dict[str, Any]:
         "last_name": "Lovelace",
         "home_base": {"lat": 52.5, "lon": 13.4},
         "skills": {"hvac": 3},
-        "shifts": [
-            {"weekday": 0, "start": "08:00", "end": "17:00", "breaks": [{"start": "12:00", "end": "12:30"}]}
-        ],
+        "shifts": [{"weekday": 0, "start": "08:00", "end": "17:00", "breaks": [{"start": "12:00", "end": "12:30"}]}],
         "certifications": [{"code": "f-gas", "expires_on": "2027-01-31"}],
         "absences": [{"start": "2026-03-10T00:00:00Z", "end": "2026-03-11T00:00:00Z", "reason": "training"}],
         "van_stock": {"filter": 4},
@@ -188,8 +186,6 @@ def make_world(client: TestClient, services: Services, clock: FixedClock) -> Wor
     w.headers["anonymous"] = {}
     w.ids["customer"] = w.create("/customers", a_customer())["id"]
     w.ids["site"] = w.create("/sites", a_site(w.ids["customer"]))["id"]
-    w.ids["asset"] = w.create("/assets", {"site_id": w.ids["site"], "model": "Daikin FTX", "serial": "SN-1"})[
-        "id"
-    ]
+    w.ids["asset"] = w.create("/assets", {"site_id": w.ids["site"], "model": "Daikin FTX", "serial": "SN-1"})["id"]
     w.create("/warehouses", {"name": "Main", "location": {"lat": 52.4, "lon": 13.3}, "stock": {"filter": 50}})
     return w

@@ -25,12 +25,8 @@ def test_token_endpoint_issues_a_signed_expiring_bearer_token(world: World) -> N
 
 
 def test_wrong_password_and_unknown_user_get_the_same_401(world: World) -> None:
-    wrong = world.client.post(
-        f"{API}/auth/token", data={"username": "dispatcher", "password": "nope-nope-nope"}
-    )
-    unknown = world.client.post(
-        f"{API}/auth/token", data={"username": "nobody", "password": "nope-nope-nope"}
-    )
+    wrong = world.client.post(f"{API}/auth/token", data={"username": "dispatcher", "password": "nope-nope-nope"})
+    unknown = world.client.post(f"{API}/auth/token", data={"username": "nobody", "password": "nope-nope-nope"})
     assert wrong.status_code == unknown.status_code == 401
     assert wrong.json()["detail"] == unknown.json()["detail"]
 
@@ -95,9 +91,7 @@ def test_admin_creates_users_but_passwords_never_come_back(world: World) -> None
     assert response.headers["etag"] == '"1"'
     assert "password" not in response.text and "password_hash" not in response.text
     assert (
-        world.client.post(
-            f"{API}/auth/token", data={"username": "dora", "password": "long-enough-pw"}
-        ).status_code
+        world.client.post(f"{API}/auth/token", data={"username": "dora", "password": "long-enough-pw"}).status_code
         == 200
     )
 

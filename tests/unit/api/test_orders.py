@@ -194,14 +194,10 @@ def test_booking_two_orders_into_one_slot_is_refused(world: World) -> None:
     start = "2026-03-02T13:00:00Z"
     ok = world.act(first["id"], "assign", technician_id=world.ids["tech_a"], planned_start=start)
     assert ok.status_code == 200
-    clash = world.act(
-        second["id"], "assign", technician_id=world.ids["tech_a"], planned_start="2026-03-02T14:00:00Z"
-    )
+    clash = world.act(second["id"], "assign", technician_id=world.ids["tech_a"], planned_start="2026-03-02T14:00:00Z")
     assert clash.status_code == 409
     assert clash.json()["conflicting_order_id"] == first["id"]
-    later = world.act(
-        second["id"], "assign", technician_id=world.ids["tech_a"], planned_start="2026-03-02T14:30:00Z"
-    )
+    later = world.act(second["id"], "assign", technician_id=world.ids["tech_a"], planned_start="2026-03-02T14:30:00Z")
     assert later.status_code == 200
 
 
@@ -229,12 +225,8 @@ def test_idempotency_key_with_a_different_body_is_a_422(world: World) -> None:
 
 def test_idempotency_keys_belong_to_their_caller(world: World) -> None:
     body = an_order(world.ids["customer"], world.ids["site"])
-    one = world.client.post(
-        f"{API}/orders", json=body, headers=world.as_("dispatcher", **{"Idempotency-Key": "k"})
-    )
-    two = world.client.post(
-        f"{API}/orders", json=body, headers=world.as_("admin", **{"Idempotency-Key": "k"})
-    )
+    one = world.client.post(f"{API}/orders", json=body, headers=world.as_("dispatcher", **{"Idempotency-Key": "k"}))
+    two = world.client.post(f"{API}/orders", json=body, headers=world.as_("admin", **{"Idempotency-Key": "k"}))
     assert one.json()["id"] != two.json()["id"]
 
 
@@ -282,9 +274,7 @@ def test_list_filters_by_created_time_range(world: World) -> None:
 
     assert listed(created_from="2026-03-02T10:00:00Z") == [late["id"]]
     assert listed(created_to="2026-03-02T10:00:00+00:00") == [early["id"]]
-    bad = world.client.get(
-        f"{API}/orders", params={"created_from": "2026-03-02T10:00:00"}, headers=world.as_("admin")
-    )
+    bad = world.client.get(f"{API}/orders", params={"created_from": "2026-03-02T10:00:00"}, headers=world.as_("admin"))
     assert bad.status_code == 422
     assert bad.json()["field"] == "query.created_from"
 
@@ -302,9 +292,7 @@ def test_pagination_is_stable_and_complete(world: World) -> None:
         seen += _ids(page)
     assert sorted(seen) == sorted(made)
     assert len(set(seen)) == 7
-    again = world.client.get(
-        f"{API}/orders", params={"limit": 7, "sort": "priority"}, headers=world.as_("admin")
-    )
+    again = world.client.get(f"{API}/orders", params={"limit": 7, "sort": "priority"}, headers=world.as_("admin"))
     assert _ids(again.json()) == seen
 
 
@@ -318,9 +306,7 @@ def test_orders_show_deadlines_elapsed_business_time_and_sla_state(world: World)
     assert shown["sla"]["next_deadline"] == "2026-03-02T10:00:00Z"
     assert {m["milestone"] for m in shown["sla"]["milestones"]} == {"dispatch", "resolution"}
     world.clock.advance(minutes=20)
-    at_risk = world.client.get(
-        f"{API}/orders", params={"sla_state": "breached"}, headers=world.as_("admin")
-    ).json()
+    at_risk = world.client.get(f"{API}/orders", params={"sla_state": "breached"}, headers=world.as_("admin")).json()
     assert _ids(at_risk) == [order["id"]]
     assert at_risk["items"][0]["sla"]["state"] == "breached"
 
@@ -337,3 +323,28 @@ def test_technician_lists_their_own_orders_through_me(world: World) -> None:
     world.assigned_order("tech_b")
     page = world.client.get(f"{API}/me/orders", headers=world.as_("tech_a")).json()
     assert _ids(page) == [mine["id"]]
+
+
+def test_dispatch_with_the_engine_stores_and_returns_its_decision(world: World) -> None:
+    order = world.new_order()
+    url = f"{API}/orders/{order['id']}/dispatch"
+    assert world.client.post(url, json={}, headers=world.as_("dispatcher")).status_code == 428
+    response = world.client.post(url, json={"mode": "auto"}, headers=world.as_("dispatcher", **{"If-Match": '"1"'}))
+    assert response.status_code == 200, response.text
+    result = response.json()
+    assert result["order"]["id"] == order["id"]
+    assert response.headers["etag"] == f'"{result["order"]["version"]}"'
+    decisions = world.client.get(f"{API}/orders/{order['id']}/decisions", headers=world.as_("manager")).json()
+    assert [d["id"] for d in decisions] == [result["decision"]["id"]]
+
+
+def test_forced_dispatch_names_the_technician(world: World) -> None:
+    order = world.new_order()
+    response = world.client.post(
+        f"{API}/orders/{order['id']}/dispatch",
+        json={"mode": "force", "technician_id": world.ids["tech_b"], "reason": "customer asked for Bob"},
+        headers=world.as_("dispatcher", **{"If-Match": '"1"'}),
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["order"]["technician_id"] == world.ids["tech_b"]
+    assert response.json()["order"]["status"] == "assigned"

@@ -77,6 +77,7 @@ ALLOWED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", f"{API}/orders/{{order_id}}/history"): OWN_ORDER_READERS,
     ("GET", f"{API}/orders/{{order_id}}/decisions"): OWN_ORDER_READERS,
     ("POST", f"{API}/orders/{{order_id}}/actions/{{action}}"): FIELD_WORKERS,  # for field actions
+    ("POST", f"{API}/orders/{{order_id}}/dispatch"): DISPATCHERS,
     ("POST", f"{API}/technicians"): TECHNICIAN_WRITERS,
     ("GET", f"{API}/technicians"): READERS,
     ("GET", f"{API}/technicians/{{key}}"): READERS | {OWN},
@@ -97,13 +98,8 @@ for _name in CATALOG:
         }
 
 # The action route's permission depends on the action: field work vs dispatching.
-ACTIONS = {
-    action: FIELD_WORKERS for action in ("accept", "decline", "start_travel", "arrive", "complete", "hold")
-}
-ACTIONS |= {
-    action: DISPATCHERS
-    for action in ("assign", "reassign", "unassign", "resume", "cancel", "close", "reopen")
-}
+ACTIONS = {action: FIELD_WORKERS for action in ("accept", "decline", "start_travel", "arrive", "complete", "hold")}
+ACTIONS |= {action: DISPATCHERS for action in ("assign", "reassign", "unassign", "resume", "cancel", "close", "reopen")}
 
 
 def served_routes() -> set[tuple[str, str]]:
@@ -145,14 +141,10 @@ def shared() -> Iterator[World]:
             "customers": w.ids["victim_customer"],
             "sites": w.create("/sites", a_site(w.ids["victim_customer"]))["id"],
             "sla-policies": w.create("/sla-policies", {"name": "V", "targets": {"resolution": 60}})["id"],
-            "triage-rules": w.create(
-                "/triage-rules", {"name": "V", "service_type": "victim", "priority": "P4"}
-            )["id"],
+            "triage-rules": w.create("/triage-rules", {"name": "V", "service_type": "victim", "priority": "P4"})["id"],
             "technicians": w.create("/technicians", a_technician(first_name="Vic"))["id"],
         }
-        victims["assets"] = w.create("/assets", {"site_id": victims["sites"], "model": "M", "serial": "S"})[
-            "id"
-        ]
+        victims["assets"] = w.create("/assets", {"site_id": victims["sites"], "model": "M", "serial": "S"})["id"]
         w.ids |= {f"victim:{k}": v for k, v in victims.items()}
         w.ids["victim_key"] = services.bus.handle(cmd.CreateApiKey(name="victim"))["id"]
         w.ids["user"] = w.client.get(f"{API}/users", headers=w.as_(ADMIN)).json()["items"][0]["id"]
@@ -192,9 +184,7 @@ def call(w: World, method: str, url: str, role: str) -> Any:
     return w.client.request(method, url, headers=headers)
 
 
-CASES = [
-    (method, path, role) for (method, path) in sorted(ALLOWED) if "{action}" not in path for role in ROLES
-]
+CASES = [(method, path, role) for (method, path) in sorted(ALLOWED) if "{action}" not in path for role in ROLES]
 
 
 @pytest.mark.parametrize(("method", "path", "role"), CASES)

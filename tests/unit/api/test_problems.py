@@ -53,9 +53,7 @@ def test_every_domain_error_class_has_a_row_in_the_table() -> None:
         (errors.Conflict("changed meanwhile"), 409, {}),
     ],
 )
-def test_problem_table_maps_each_error(
-    error: errors.FieldpilotError, status: int, extras: dict[str, Any]
-) -> None:
+def test_problem_table_maps_each_error(error: errors.FieldpilotError, status: int, extras: dict[str, Any]) -> None:
     kind = problem_type_of(error)
     assert kind.status == status
     assert kind.type.startswith("urn:fieldpilot:problem:")
@@ -148,10 +146,7 @@ def test_domain_rule_violation_names_the_field(world: World) -> None:
 
 
 def test_not_found_resource_and_route(world: World) -> None:
-    assert (
-        "not found"
-        in problem(world.client.get(f"{API}/sites/nope", headers=world.as_("admin")), 404)["detail"]
-    )
+    assert "not found" in problem(world.client.get(f"{API}/sites/nope", headers=world.as_("admin")), 404)["detail"]
     assert problem(world.client.get(f"{API}/nothing-here"), 404)["type"] == "about:blank"
 
 
@@ -169,9 +164,7 @@ def test_unauthenticated_and_forbidden(world: World) -> None:
 
 
 def test_already_exists(world: World) -> None:
-    response = world.client.post(
-        f"{API}/skills", json={"code": "hvac", "name": "again"}, headers=world.as_("admin")
-    )
+    response = world.client.post(f"{API}/skills", json={"code": "hvac", "name": "again"}, headers=world.as_("admin"))
     assert problem(response, 409)["type"].endswith("already-exists")
 
 
@@ -184,9 +177,7 @@ def test_malformed_json_is_a_422(world: World) -> None:
     problem(response, 422)
 
 
-def test_unexpected_errors_are_a_bare_500(
-    services: Services, world: World, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_unexpected_errors_are_a_bare_500(services: Services, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     def explode(command: object) -> None:
         raise RuntimeError("secret internals: password=hunter2")
 

@@ -55,9 +55,7 @@ def test_patch_and_delete_need_the_current_version(world: World) -> None:
     url = f"{API}/customers/{world.ids['customer']}"
     assert world.client.patch(url, json={"tier": "vip"}, headers=world.as_("admin")).status_code == 428
     assert (
-        world.client.patch(
-            url, json={"tier": "vip"}, headers=world.as_("admin", **{"If-Match": '"9"'})
-        ).status_code
+        world.client.patch(url, json={"tier": "vip"}, headers=world.as_("admin", **{"If-Match": '"9"'})).status_code
         == 412
     )
     changed = world.client.patch(url, json={"tier": "vip"}, headers=world.as_("admin", **{"If-Match": '"1"'}))
@@ -139,9 +137,7 @@ def test_lists_are_paginated_in_a_stable_order(world: World) -> None:
     for code in ("zeta", "alpha", "mid"):
         world.create("/skills", {"code": code, "name": code})
     first = world.client.get(f"{API}/skills", params={"limit": 2}, headers=world.as_("admin")).json()
-    second = world.client.get(
-        f"{API}/skills", params={"offset": 2, "limit": 2}, headers=world.as_("admin")
-    ).json()
+    second = world.client.get(f"{API}/skills", params={"offset": 2, "limit": 2}, headers=world.as_("admin")).json()
     assert first["total"] == second["total"] == 4
     assert [s["code"] for s in first["items"] + second["items"]] == ["alpha", "hvac", "mid", "zeta"]
 

@@ -26,8 +26,7 @@ def test_tracking_shows_only_the_allowed_keys(world: World) -> None:
 def test_unknown_tokens_all_get_the_same_404(world: World) -> None:
     world.new_order()
     responses = [
-        world.client.get(f"{API}/track/{token}")
-        for token in ("A" * 24, "B" * 24, "short", "has space", "x" * 300)
+        world.client.get(f"{API}/track/{token}") for token in ("A" * 24, "B" * 24, "short", "has space", "x" * 300)
     ]
     assert {r.status_code for r in responses} == {404}
     assert len({r.text for r in responses}) == 1

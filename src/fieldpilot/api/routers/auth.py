@@ -20,9 +20,7 @@ router = APIRouter(tags=["auth"])
 
 
 @router.post("/auth/token", response_model=TokenOut)
-def issue_token(
-    services: ServicesDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]
-) -> dict[str, Any]:
+def issue_token(services: ServicesDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> dict[str, Any]:
     token, lifetime = login(services, username=form.username, password=form.password)
     return {"access_token": token, "token_type": "bearer", "expires_in": lifetime}
 

@@ -27,6 +27,8 @@ from fieldpilot.api.schemas.common import PageOut
 from fieldpilot.api.schemas.orders import (
     ActionRequest,
     DecisionOut,
+    DispatchOut,
+    DispatchRequest,
     HistoryEntryOut,
     OrderCreate,
     OrderOut,
@@ -34,7 +36,7 @@ from fieldpilot.api.schemas.orders import (
     SortParam,
 )
 from fieldpilot.domain import commands as cmd
-from fieldpilot.domain.errors import InvalidInput
+from fieldpilot.domain.errors import InvalidInput, PreconditionRequired
 from fieldpilot.domain.values import Priority
 from fieldpilot.domain.work_order import OrderStatus
 from fieldpilot.service import queries
@@ -190,6 +192,37 @@ def act_on_order(
     return view
 
 
+@router.post(
+    "/{order_id}/dispatch",
+    response_model=DispatchOut,
+    dependencies=[requires(Permission.ORDER_DISPATCH)],
+    description="Dispatch a new order with the engine (auto) or to a chosen technician (force); "
+    "the decision record is stored and returned.",
+)
+def dispatch_order(
+    order_id: OrderId,
+    body: DispatchRequest,
+    actor: CurrentActor,
+    bus: BusDep,
+    expected_version: IfMatch,
+    response: Response,
+) -> dict[str, Any]:
+    if expected_version is None:
+        raise PreconditionRequired("work order")
+    command = cmd.DispatchOrder(
+        actor=actor.ref,
+        order_id=order_id,
+        mode=body.mode,
+        expected_version=expected_version,
+        technician_id=body.technician_id,
+        position=body.position,
+        reason=body.reason,
+    )
+    result: dict[str, Any] = bus.handle(command)
+    set_etag(response, result["order"]["version"])
+    return result
+
+
 @router.get(
     "/{order_id}/history",
     response_model=list[HistoryEntryOut],
@@ -205,8 +238,6 @@ def order_history(order_id: OrderId, actor: CurrentActor, uow_factory: UowFactor
     response_model=list[DecisionOut],
     dependencies=[requires(Permission.ORDER_READ, object_scoped=True)],
 )
-def order_decisions(
-    order_id: OrderId, actor: CurrentActor, uow_factory: UowFactoryDep
-) -> list[dict[str, Any]]:
+def order_decisions(order_id: OrderId, actor: CurrentActor, uow_factory: UowFactoryDep) -> list[dict[str, Any]]:
     authorize(actor, Permission.ORDER_READ, order=queries.load_order(uow_factory, order_id))
     return queries.decisions_for(uow_factory, order_id)

@@ -38,6 +38,4 @@ def track(token: Token, uow_factory: UowFactoryDep) -> dict[str, Any]:
 
 @router.post("/{token}/rating", response_model=RatingOut)
 def rate(token: Token, body: RatingIn, bus: BusDep) -> Any:
-    return bus.handle(
-        cmd.RateWorkOrder(tracking_token=_known_shape(token), rating=body.rating, comment=body.comment)
-    )
+    return bus.handle(cmd.RateWorkOrder(tracking_token=_known_shape(token), rating=body.rating, comment=body.comment))

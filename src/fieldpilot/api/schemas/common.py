@@ -80,9 +80,7 @@ class InputModel(BaseModel):
     def to_domain(self) -> Any:  # overridden by models that stand for one domain value
         raise NotImplementedError
 
-    def domain_fields(
-        self, *, only_set: bool = False, exclude: frozenset[str] = frozenset()
-    ) -> dict[str, Any]:
+    def domain_fields(self, *, only_set: bool = False, exclude: frozenset[str] = frozenset()) -> dict[str, Any]:
         """The model's fields as domain values, by field name (only those sent, for a PATCH)."""
         names = self.model_fields_set if only_set else type(self).model_fields.keys()
         return {name: domain_value(getattr(self, name)) for name in names if name not in exclude}

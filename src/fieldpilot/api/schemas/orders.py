@@ -78,6 +78,16 @@ class ActionRequest(InputModel):
     planned_start: AwareDatetime | None = None
 
 
+class DispatchRequest(InputModel):
+    """`auto`: the engine's cheapest feasible insertion; `force`: the dispatcher's technician
+    (a reason is needed when the choice breaks constraints)."""
+
+    mode: cmd.DispatchMode = cmd.DispatchMode.AUTO
+    technician_id: ObjectId | None = None
+    position: int | None = Field(default=None, ge=0, le=1000, description="index in the route")
+    reason: Text = ""
+
+
 class SlaMilestoneOut(BaseModel):
     milestone: str
     state: Literal["ok", "at_risk", "breached", "met", "met_late"]
@@ -133,6 +143,22 @@ class OrderOut(OutputModel):
     version: int
     allowed_actions: list[str]
     sla: SlaOut | None
+
+
+class DispatchDecisionOut(BaseModel):
+    """The engine's explanation: winner and cost breakdown, runners-up and why they lost."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str
+    mode: str
+    outcome: str
+    summary: str | None = None
+
+
+class DispatchOut(BaseModel):
+    order: OrderOut
+    decision: DispatchDecisionOut
 
 
 class HistoryEntryOut(OutputModel):
