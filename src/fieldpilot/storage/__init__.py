@@ -7,6 +7,10 @@ Nothing connects at import time.
     engine = make_engine("postgresql+psycopg://user@host/db")   # or None: sqlite fieldpilot.db
     ensure_migrated(engine)                                      # DatabaseNotMigrated otherwise
     uow = SqlAlchemyUnitOfWork(make_session_factory(engine), clock.now)
+
+On SQLite a unit of work holds the database's write lock from its first statement until it ends
+(BEGIN IMMEDIATE), so units of work run one after the other: never open a second one in the same
+thread while the first is still inside `with` and has touched the database.
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 def make_engine(url: str | None = None, *, echo: bool = False) -> Engine:
     """An engine for `url` (default: the SQLite file `fieldpilot.db` in the working directory)."""
-    parsed = make_url(url or DEFAULT_URL)
+    parsed = make_url(_with_driver(url or DEFAULT_URL))
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(
             parsed,
@@ -35,6 +35,15 @@ def make_engine(url: str | None = None, *, echo: bool = False) -> Engine:
         _configure_sqlite(engine)
         return engine
     return create_engine(parsed, echo=echo, pool_pre_ping=True)
+
+
+def _with_driver(url: str) -> str:
+    """PostgreSQL URLs without a driver (`postgresql://`, `postgres://`) mean psycopg 3, the one
+    installed; SQLAlchemy alone would pick psycopg2."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

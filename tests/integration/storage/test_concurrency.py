@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import random
 import threading
 import time
 from dataclasses import replace
@@ -209,3 +211,45 @@ def test_two_concurrent_bookings_of_one_slot_let_exactly_one_through(sql_uow_fac
     with sql_uow_factory() as uow:
         slot = {"start": b.T0, "end": b.T0 + timedelta(days=1)}
         assert [o.id for o in uow.orders.booked_for("tech-1", **slot)] == booked
+
+
+def test_many_concurrent_bookings_never_overlap(sql_uow_factory):
+    rng = random.Random(11)
+    slots = {f"wo-{n}": b.T0 + timedelta(minutes=rng.choice(range(0, 8 * 60, 30))) for n in range(8)}
+    with sql_uow_factory() as uow:
+        uow.technicians.add(b.a_technician())
+        for order_id in slots:
+            uow.orders.add(
+                b.a_work_order(id=order_id, status=OrderStatus.NEW, technician_id=None, planned_start=None, history=[])
+            )
+        uow.commit()
+
+    started = threading.Barrier(len(slots))
+    outcomes: dict[str, object] = {}
+
+    def run(order_id: str) -> None:
+        try:
+            _book(
+                sql_uow_factory,
+                order_id=order_id,
+                technician_id="tech-1",
+                start=slots[order_id],
+                started=started,
+                pause=0.01,
+            )
+            outcomes[order_id] = "booked"
+        except Exception as error:  # the outcome is what the test checks
+            outcomes[order_id] = error
+
+    threads = [threading.Thread(target=run, args=(order_id,)) for order_id in slots]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert all(v == "booked" or isinstance(v, SlotTaken) for v in outcomes.values()), outcomes
+    with sql_uow_factory() as uow:
+        day = {"start": b.T0 - timedelta(days=1), "end": b.T0 + timedelta(days=1)}
+        booked = sorted((o.planned_start, o.planned_end) for o in uow.orders.booked_for("tech-1", **day))
+    assert len(booked) == sum(v == "booked" for v in outcomes.values()) >= 1
+    assert all(end <= next_start for (_, end), (next_start, _) in itertools.pairwise(booked))
