@@ -112,9 +112,9 @@ def check_trsp_plan(instance: TrspInstance, plan: Mapping[int, Sequence[int]]) -
         if unknown:
             violations.append(f"technician {tech_id}: unknown sites {unknown}")
             continue
-        requests = [s for s in stops if s >= first_request]
-        if not requests:
+        if not stops:
             continue
+        requests = [s for s in stops if s >= first_request]
         for s in requests:
             if s in served:
                 violations.append(f"request {s} served by {served[s]} and {tech_id}")

@@ -1,0 +1,131 @@
+"""The batch optimizer on dispatch snapshots: feasible, reproducible, qualified, pins kept."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from fieldpilot.benchmarking.replan import planned_by_insertion
+from fieldpilot.benchmarking.scenario import a_region
+from fieldpilot.engine.checker import check_plan
+from fieldpilot.engine.params import DispatchParams
+from fieldpilot.engine.plan import Plan
+from fieldpilot.engine.problem import DispatchProblem, OrderRequest, PinKind, Window
+from fieldpilot.engine.solvers.dispatch import solve, solve_batch
+from fieldpilot.engine.solvers.dispatch_model import qualified
+from fieldpilot.engine.solvers.routing import SearchBudget
+
+BUDGET = SearchBudget(max_iterations=80)
+PARAMS = DispatchParams()
+
+
+def a_small_region(seed: int = 1, *, technicians: int = 4, orders: int = 30) -> DispatchProblem:
+    return a_region(technicians=technicians, orders=orders, seed=seed, side_m=15_000.0)
+
+
+def routes_of(plan: Plan) -> dict[str, tuple[str, ...]]:
+    return {r.technician_id: r.order_ids for r in plan.routes if r.visits}
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_plan_passes_the_checker_and_serves_most_orders(seed: int) -> None:
+    problem = a_small_region(seed)
+    plan = solve(problem, BUDGET, seed=seed, params=PARAMS)
+    assert check_plan(problem, plan, params=PARAMS) == []
+    planned = sum(len(r.visits) for r in plan.routes)
+    assert planned + len(plan.unplanned) == len(problem.orders)
+    assert planned >= len(problem.orders) // 2
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_no_order_goes_to_an_unqualified_technician(seed: int) -> None:
+    problem = a_small_region(seed, technicians=6, orders=40)
+    plan = solve(problem, BUDGET, seed=seed, params=PARAMS)
+    for route in plan.routes:
+        tech = problem.technician(route.technician_id)
+        for order_id in route.order_ids:
+            assert qualified(tech, problem.order(order_id)), (tech.id, order_id)
+
+
+def test_same_seed_and_problem_give_the_same_plan() -> None:
+    problem = a_small_region(6)
+    assert solve(problem, BUDGET, seed=11, params=PARAMS) == solve(problem, BUDGET, seed=11, params=PARAMS)
+
+
+def test_an_order_nobody_can_do_is_left_unplanned() -> None:
+    problem = a_small_region(7)
+    impossible = OrderRequest(id="O-NOBODY", location=5, duration=1800, required_skills={"welding": 1})
+    problem = replace(problem, orders=(*problem.orders, impossible))
+    plan = solve(problem, BUDGET, seed=1, params=PARAMS)
+    assert "O-NOBODY" in plan.unplanned
+    assert check_plan(problem, plan, params=PARAMS) == []
+
+
+def test_pinned_visits_stay_with_their_technician_in_order() -> None:
+    current = planned_by_insertion(a_small_region(8), params=PARAMS)
+    tech = next(t for t in current.technicians if len(t.route) >= 4)
+    route = list(tech.route)
+    route[0] = replace(route[0], pin=PinKind.ON_SITE)
+    route[2] = replace(route[2], pin=PinKind.LOCKED)
+    route[3] = replace(route[3], pin=PinKind.LOCKED)
+    pinned_tech = replace(tech, route=tuple(route), earliest_start=route[0].planned_start)
+    problem = replace(current, technicians=tuple(pinned_tech if t.id == tech.id else t for t in current.technicians))
+    plan = solve(problem, BUDGET, seed=2, params=PARAMS.__class__(stability_threshold=0.0))
+    assert check_plan(problem, plan, params=PARAMS) == []
+    kept = plan.route_of(tech.id)
+    assert kept is not None
+    assert kept.visits[0].order_id == route[0].order_id
+    assert kept.visits[0].start == route[0].planned_start
+    locked = [o for o in kept.order_ids if o in (route[2].order_id, route[3].order_id)]
+    assert locked == [route[2].order_id, route[3].order_id]
+
+
+def test_promised_visit_starts_within_its_promise_and_tolerance() -> None:
+    current = planned_by_insertion(a_small_region(9), params=PARAMS)
+    tech = next(t for t in current.technicians if t.route)
+    first = tech.route[0]
+    promise = Window(first.planned_start - 1800, first.planned_start + 1800)
+    promised = replace(first, pin=PinKind.PROMISED, promised_window=promise)
+    moved = replace(tech, route=(promised, *tech.route[1:]))
+    problem = replace(current, technicians=tuple(moved if t.id == tech.id else t for t in current.technicians))
+    plan = solve(problem, BUDGET, seed=3, params=PARAMS)
+    assert check_plan(problem, plan, params=PARAMS) == []
+    visit = next(v for r in plan.routes for v in r.visits if v.order_id == first.order_id)
+    assert plan.technician_of(first.order_id) == tech.id
+    assert promise.widened(PARAMS.promise_tolerance).contains(visit.start)
+
+
+def test_a_small_gain_keeps_the_current_plan() -> None:
+    current = planned_by_insertion(a_small_region(10), params=PARAMS)
+    stubborn = DispatchParams(stability_threshold=1e12)
+    outcome = solve_batch(current, BUDGET, seed=1, params=stubborn)
+    assert not outcome.replaced_current
+    assert routes_of(outcome.plan) == {t.id: tuple(v.order_id for v in t.route) for t in current.technicians if t.route}
+
+
+def test_a_large_gain_replaces_the_current_plan() -> None:
+    region = a_small_region(11)
+    outcome = solve_batch(region, BUDGET, seed=1, params=PARAMS)  # nothing planned yet
+    assert outcome.replaced_current
+    assert outcome.cost < outcome.current_cost
+
+
+def test_missing_parts_are_fetched_from_a_warehouse() -> None:
+    region = a_small_region(12, technicians=2, orders=6)
+    empty_vans = tuple(replace(t, stock={}) for t in region.technicians)
+    needy = tuple(replace(o, parts={"valve": 2}) for o in region.orders[:2])
+    problem = replace(region, technicians=empty_vans, orders=needy + region.orders[2:])
+    plan = solve(problem, BUDGET, seed=1, params=PARAMS)
+    assert check_plan(problem, plan, params=PARAMS) == []
+    served = {v.order_id: v for r in plan.routes for v in r.visits}
+    assert {"O0000", "O0001"} <= set(served)
+    assert any(v.restock is not None for v in served.values())
+
+
+def test_breaks_are_kept() -> None:
+    problem = a_small_region(13, technicians=2, orders=20)
+    plan = solve(problem, BUDGET, seed=1, params=PARAMS)
+    assert check_plan(problem, plan, params=PARAMS) == []
+    busy = [r for r in plan.routes if r.visits and r.visits[-1].end > 12 * 3600]
+    assert all(r.breaks for r in busy)
