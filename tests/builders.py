@@ -26,6 +26,7 @@ def settings_for_tests(**overrides: Any) -> Settings:
         "timezone": "UTC",
         "auto_dispatch": False,
         "replan_mode": "off",
+        "replan_max_iterations": 300,
     }
     fields.update(overrides)
     return Settings(**fields)

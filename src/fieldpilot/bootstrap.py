@@ -19,6 +19,8 @@ from fieldpilot.domain import commands as cmd
 from fieldpilot.domain.errors import Conflict
 from fieldpilot.domain.events import OrderCreated, ResourceChanged, StatusChanged, TechnicianRunningLate
 from fieldpilot.engine.params import DispatchParams
+from fieldpilot.engine.plan import Plan
+from fieldpilot.engine.problem import DispatchProblem
 from fieldpilot.service import triggers
 from fieldpilot.service.deps import HandlerDeps
 from fieldpilot.service.handlers import dispatch, orders, positions, replan, resources, users
@@ -139,7 +141,8 @@ def bootstrap(
         else DispatchParams(),
         timezone=settings.timezone,
         late_threshold_seconds=settings.late_threshold_minutes * 60,
-        solver=solver,
+        solver=solver or pyvrp_solver,
+        max_iterations=settings.replan_max_iterations,
     )
     handlers: dict[type[cmd.Command], CommandHandler] = {
         kind: partial(handler, deps=deps) for kind, handler in COMMAND_HANDLERS.items()
@@ -198,14 +201,28 @@ def _replan_scheduler(settings: Settings, bus: MessageBus, *, start_workers: boo
 def auto_dispatch(event: OrderCreated, uow: UnitOfWork, *, deps: HandlerDeps, dispatch: DispatchDeps) -> None:
     """A new order goes to the engine at once. Losing a race to a dispatcher is not an error."""
     try:
-        dispatch_order_handler(
-            cmd.DispatchOrder(order_id=event.order_id, actor="engine"), uow, deps, dispatch
-        )
+        dispatch_order_handler(cmd.DispatchOrder(order_id=event.order_id, actor="engine"), uow, deps, dispatch)
     except Conflict as conflict:
         log.info("auto-dispatch of %s skipped: %s", event.order_id, conflict)
 
 
 dispatch_order_handler = dispatch.dispatch_order
+
+
+def pyvrp_solver(
+    problem: DispatchProblem,
+    *,
+    time_budget_seconds: float,
+    seed: int,
+    params: DispatchParams,
+    max_iterations: int | None = None,
+) -> Plan:
+    """The batch optimiser behind engine/solvers (PyVRP), as the service's BatchSolver port."""
+    from fieldpilot.engine.solvers.dispatch import solve
+    from fieldpilot.engine.solvers.routing import SearchBudget
+
+    budget = SearchBudget(max_seconds=time_budget_seconds, max_iterations=max_iterations)
+    return solve(problem, budget, seed=seed, params=params)
 
 
 def default_travel(settings: Settings) -> TravelTimes:

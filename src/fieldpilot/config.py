@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     replan_mode: Literal["background", "inline", "off"] = "background"
     replan_budget_seconds: float = Field(default=5.0, gt=0, le=300)
     replan_period_minutes: float = Field(default=10.0, gt=0, le=24 * 60)
+    # Stop each re-plan after this many solver iterations too (reproducible runs; None: time only).
+    replan_max_iterations: int | None = Field(default=None, ge=1)
     share_technician_position: bool = True
     check_migrations: bool = True
 

@@ -156,3 +156,5 @@ class Replan(Command):
     time_budget_seconds: float = 2.0
     seed: int = 0
     trigger: str = "periodic"
+    # Set it for reproducible runs (simulations): the solver then stops after this many iterations.
+    max_iterations: int | None = None

@@ -100,9 +100,7 @@ class MemoryRepository(Generic[T]):
                 if stored is not None:
                     raise AlreadyExists(self.name, key)
             elif stored is None or getattr(stored, "version", None) != loaded:
-                raise Conflict(
-                    f"{self.name} {key} was changed by someone else meanwhile; retry on fresh data"
-                )
+                raise Conflict(f"{self.name} {key} was changed by someone else meanwhile; retry on fresh data")
 
     def write(self) -> None:
         for key, obj in self.seen.items():
@@ -178,8 +176,7 @@ class MemoryOutbox:
     def mark_published(self, ids: Sequence[int], at: datetime) -> None:
         wanted = set(ids)
         self._db.outbox[:] = [
-            OutboxMessage(m.id, m.name, m.payload, m.created_at, at) if m.id in wanted else m
-            for m in self._db.outbox
+            OutboxMessage(m.id, m.name, m.payload, m.created_at, at) if m.id in wanted else m for m in self._db.outbox
         ]
 
 
@@ -284,9 +281,7 @@ class MemoryUnitOfWork:
             self.positions.new = []
             now = self._clock()
             for event in events:
-                self.db.outbox.append(
-                    OutboxMessage(len(self.db.outbox) + 1, event.name, event.payload(), now)
-                )
+                self.db.outbox.append(OutboxMessage(len(self.db.outbox) + 1, event.name, event.payload(), now))
             self.idempotency.new = []
             self.decisions.new = []
             self._events.extend(events)

@@ -119,7 +119,5 @@ def authorize(
     if permission in _ORDER_SCOPED:
         if order is None or actor.technician_id is None or order.technician_id != actor.technician_id:
             raise PermissionDenied("a technician may only see and act on orders assigned to them")
-    elif permission is Permission.TECHNICIAN_READ and (
-        technician_id is None or technician_id != actor.technician_id
-    ):
+    elif permission is Permission.TECHNICIAN_READ and (technician_id is None or technician_id != actor.technician_id):
         raise PermissionDenied("a technician may only see their own profile")

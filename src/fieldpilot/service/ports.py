@@ -52,13 +52,20 @@ class TravelTimes(Protocol):
 
 
 class BatchSolver(Protocol):
-    """Optimise every route of a snapshot within a time budget; same seed, same plan.
+    """Optimise every route of a snapshot within a time budget. With `max_iterations` set, the
+    same seed and snapshot give the same plan (wall-clock budgets cannot promise that).
 
     Must keep pinned visits where they are and promised visits within tolerance.
     """
 
     def __call__(
-        self, problem: DispatchProblem, *, time_budget_seconds: float, seed: int, params: DispatchParams
+        self,
+        problem: DispatchProblem,
+        *,
+        time_budget_seconds: float,
+        seed: int,
+        params: DispatchParams,
+        max_iterations: int | None = None,
     ) -> Plan: ...
 
 

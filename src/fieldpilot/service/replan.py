@@ -43,9 +43,7 @@ def plan_cost(problem: DispatchProblem, *, params: DispatchParams) -> float:
     for tech in problem.technicians:
         schedule = cached_schedule(problem, tech, params=params)
         overtime = max(0, schedule.home_arrival - tech.shift_end) if tech.route else 0
-        total += (
-            params.travel_weight * schedule.travel + schedule.lateness + params.overtime_weight * overtime
-        )
+        total += params.travel_weight * schedule.travel + schedule.lateness + params.overtime_weight * overtime
     for order in problem.unplanned_orders():
         total += params.unplanned_penalties[order.priority - 1]
     return total

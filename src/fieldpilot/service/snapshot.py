@@ -64,9 +64,7 @@ def build_snapshot(
     """Every active technician with today's booked route, plus the orders named in `include`."""
     epoch = now.astimezone(ZoneInfo(timezone)).replace(microsecond=0)
     places = _Places([], {})
-    booked = uow.orders.search(
-        OrderQuery(statuses=BOOKED_STATUSES, limit=MAX_ORDERS, sort="planned_start")
-    ).items
+    booked = uow.orders.search(OrderQuery(statuses=BOOKED_STATUSES, limit=MAX_ORDERS, sort="planned_start")).items
     wanted = [o for o in (uow.orders.get(i) for i in include) if o is not None]
     orders = {o.id: o for o in [*booked, *wanted]}
     policies = uow.sla_policies.list(limit=10_000)
@@ -109,9 +107,7 @@ def _local(day: date, at: time, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, at, tzinfo=tz)
 
 
-def _technician(
-    tech: Technician, route: list[WorkOrder], *, places: _Places, epoch: datetime
-) -> TechnicianState:
+def _technician(tech: Technician, route: list[WorkOrder], *, places: _Places, epoch: datetime) -> TechnicianState:
     tz = ZoneInfo(tech.timezone)
     day = epoch.astimezone(tz).date()
     shift = next((s for s in tech.shifts if s.weekday == day.weekday()), None)
@@ -167,12 +163,7 @@ def _from_last_position(
     (pinned with a start in the past) lets the day start when that visit started."""
     start_location, earliest_start = state.start_location, state.earliest_start
     at = None if position is None else seconds(epoch, position.at)
-    if (
-        position is not None
-        and at is not None
-        and state.on_shift
-        and state.shift_start <= at <= state.shift_end
-    ):
+    if position is not None and at is not None and state.on_shift and state.shift_start <= at <= state.shift_end:
         start_location = places.of(position.location)
     fixed = [v.planned_start for v in state.route if v.pin is not None and v.pin.fixes_start]
     if fixed:
@@ -228,6 +219,4 @@ def _request(
 
 
 def _warehouse(warehouse: Warehouse, *, places: _Places) -> WarehouseStock:
-    return WarehouseStock(
-        id=warehouse.id, location=places.of(warehouse.location), stock=dict(warehouse.stock)
-    )
+    return WarehouseStock(id=warehouse.id, location=places.of(warehouse.location), stock=dict(warehouse.stock))

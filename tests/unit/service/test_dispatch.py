@@ -25,9 +25,7 @@ def world() -> tuple[Services, FixedClock]:
     near = Location(48.86, 2.35)
     far = Location(48.70, 2.10)
     bus.handle(cmd.CreateResource(ResourceKind.TECHNICIAN, a_technician(id="T-near", home_base=near)))
-    bus.handle(
-        cmd.CreateResource(ResourceKind.TECHNICIAN, a_technician(id="T-far", first_name="Bo", home_base=far))
-    )
+    bus.handle(cmd.CreateResource(ResourceKind.TECHNICIAN, a_technician(id="T-far", first_name="Bo", home_base=far)))
     bus.handle(
         cmd.CreateResource(
             ResourceKind.TECHNICIAN,
@@ -102,9 +100,7 @@ def test_forced_assignment_that_breaks_a_rule_needs_a_reason(world: tuple[Servic
         services.bus.handle(forced)
     assert caught.value.field == "reason" and "hvac" in caught.value.reason
     result = services.bus.handle(
-        cmd.DispatchOrder(
-            order_id=order_id, mode=DispatchMode.FORCE, technician_id="T-elec", reason="trained on site"
-        )
+        cmd.DispatchOrder(order_id=order_id, mode=DispatchMode.FORCE, technician_id="T-elec", reason="trained on site")
     )
     assert result["order"]["technician_id"] == "T-elec"
     assert result["decision"]["broken"]

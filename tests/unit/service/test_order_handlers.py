@@ -48,9 +48,7 @@ def world() -> tuple[Services, FixedClock]:
     bus.handle(
         cmd.CreateResource(
             ResourceKind.SLA_POLICY,
-            an_sla_policy(
-                id="p1", name="P1", priority=Priority.P1, targets=SlaTargets(dispatch=10, arrival=120)
-            ),
+            an_sla_policy(id="p1", name="P1", priority=Priority.P1, targets=SlaTargets(dispatch=10, arrival=120)),
         )
     )
     return services, clock
@@ -148,9 +146,7 @@ def test_lifecycle_through_handlers_keeps_history_with_actor_and_reason(
 ) -> None:
     services, clock = world
     order = create(services)
-    order = act(
-        services, order, "assign", technician_id="T-1", planned_start=clock.now() + timedelta(hours=1)
-    )
+    order = act(services, order, "assign", technician_id="T-1", planned_start=clock.now() + timedelta(hours=1))
     clock.advance(minutes=5)
     order = act(services, order, "hold", reason="awaiting_parts")
     order = act(services, order, "resume")
@@ -171,9 +167,7 @@ def test_action_without_version_is_refused_with_precondition_required(
     services, _ = world
     order = create(services)
     with pytest.raises(PreconditionRequired):
-        services.bus.handle(
-            cmd.TransitionWorkOrder(order_id=str(order["id"]), action="hold", expected_version=None)
-        )
+        services.bus.handle(cmd.TransitionWorkOrder(order_id=str(order["id"]), action="hold", expected_version=None))
 
 
 def test_stale_version_is_refused_when_the_action_is_still_possible(
@@ -243,9 +237,7 @@ def test_sla_sweep_and_at_risk_filter(world: tuple[Services, FixedClock]) -> Non
     create(services, priority=Priority.P1)
     create(services)
     clock.advance(minutes=9)  # 90% of P1's 10-minute dispatch target
-    page = queries.list_orders(
-        services.uow_factory, OrderQuery(sla_states=frozenset({"at_risk"}), now=clock.now())
-    )
+    page = queries.list_orders(services.uow_factory, OrderQuery(sla_states=frozenset({"at_risk"}), now=clock.now()))
     assert page.total == 1
     assert services.bus.handle(cmd.RefreshSlaStates()) == 1
 

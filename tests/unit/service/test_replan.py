@@ -26,11 +26,7 @@ def populate(services: Services, *, orders: int) -> list[str]:
     bus = services.bus
     bus.handle(cmd.CreateResource(ResourceKind.SKILL, a_skill("boiler")))
     for i, (lat, lon) in enumerate([(48.86, 2.35), (48.80, 2.25), (48.90, 2.45)]):
-        bus.handle(
-            cmd.CreateResource(
-                ResourceKind.TECHNICIAN, a_technician(id=f"T-{i}", home_base=Location(lat, lon))
-            )
-        )
+        bus.handle(cmd.CreateResource(ResourceKind.TECHNICIAN, a_technician(id=f"T-{i}", home_base=Location(lat, lon))))
     bus.handle(cmd.CreateResource(ResourceKind.CUSTOMER, a_customer()))
     ids = []
     for i in range(orders):
@@ -87,9 +83,7 @@ def test_visits_under_way_stay_with_their_technician() -> None:
         )
     technician = order["technician_id"]
     services.bus.handle(
-        cmd.CreateResource(
-            ResourceKind.TECHNICIAN, a_technician(id="T-next-door", home_base=Location(48.80, 2.25))
-        )
+        cmd.CreateResource(ResourceKind.TECHNICIAN, a_technician(id="T-next-door", home_base=Location(48.80, 2.25)))
     )
     services.bus.handle(cmd.Replan(trigger="technician added"))
     assert statuses(services, clock)[ids[0]]["technician_id"] == technician
@@ -100,9 +94,7 @@ def test_a_plan_is_refused_whole_when_an_order_changed_during_the_solve() -> Non
     services: Services
     ids: list[str] = []
 
-    def meddling_solver(
-        problem: DispatchProblem, *, time_budget_seconds: float, seed: int, params: DispatchParams
-    ) -> Plan:
+    def meddling_solver(problem: DispatchProblem, *, params: DispatchParams, **budget: Any) -> Plan:
         order = queries.get_order(services.uow_factory, ids[0], now=clock.now())
         services.bus.handle(
             cmd.UpdateWorkOrder(

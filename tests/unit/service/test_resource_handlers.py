@@ -89,9 +89,7 @@ def test_site_must_belong_to_an_existing_customer(services: Services) -> None:
 
 
 def test_users_get_hashed_passwords_and_unique_names(services: Services) -> None:
-    view = services.bus.handle(
-        cmd.CreateUser(username="dina", password="correct horse", role=Role.DISPATCHER)
-    )
+    view = services.bus.handle(cmd.CreateUser(username="dina", password="correct horse", role=Role.DISPATCHER))
     assert "password_hash" not in view
     with services.uow_factory() as uow:
         user = uow.users.get_by_username("dina")

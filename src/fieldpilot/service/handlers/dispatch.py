@@ -40,6 +40,8 @@ class DispatchDeps:
     late_threshold_seconds: int = 900
     # The batch optimiser for re-plans; None: greedy re-insertion only.
     solver: BatchSolver | None = None
+    # Iteration cap for re-plans that do not set one (reproducible runs).
+    max_iterations: int | None = None
 
 
 def dispatch_order(
@@ -56,9 +58,7 @@ def dispatch_order(
         if command.expected_version is not None and command.expected_version != order.version:
             raise VersionMismatch(kind="work order", expected=command.expected_version, actual=order.version)
         now = deps.clock.now()
-        problem = build_snapshot(
-            uow, now=now, timezone=dispatch.timezone, travel=dispatch.travel, include=[order.id]
-        )
+        problem = build_snapshot(uow, now=now, timezone=dispatch.timezone, travel=dispatch.travel, include=[order.id])
         candidate: Candidate | None
         technician_id: str | None
         if command.mode is DispatchMode.FORCE:

@@ -80,9 +80,7 @@ def create_work_order(command: cmd.CreateWorkOrder, uow: UnitOfWork, deps: Handl
             description=command.description,
             channel=command.channel,
             asset_id=command.asset_id,
-            required_skills=command.required_skills
-            if command.required_skills is not None
-            else filled.required_skills,
+            required_skills=command.required_skills if command.required_skills is not None else filled.required_skills,
             required_parts=command.required_parts,
             required_tools=command.required_tools,
             estimated_duration_minutes=command.estimated_duration_minutes or filled.duration_minutes,
@@ -93,16 +91,12 @@ def create_work_order(command: cmd.CreateWorkOrder, uow: UnitOfWork, deps: Handl
             updated_at=now,
         )
         order.history.append(
-            HistoryEntry(
-                at=now, actor=command.actor, action="create", from_status=None, to_status=order.status
-            )
+            HistoryEntry(at=now, actor=command.actor, action="create", from_status=None, to_status=order.status)
         )
         policies = uow.sla_policies.list(limit=10_000)
         start_sla(order, policies=policies, tier=customer.tier, at=now)
         sla = refresh_sla(order, policies=policies, now=now)
-        order.events.append(
-            OrderCreated(order.id, int(order.priority), order.service_type, order.channel.value)
-        )
+        order.events.append(OrderCreated(order.id, int(order.priority), order.service_type, order.channel.value))
         uow.orders.add(order)
         view = order_view(order, sla=sla)
         remember(
@@ -190,9 +184,7 @@ class _Refs:
     required_parts: Any
 
 
-def transition_work_order(
-    command: cmd.TransitionWorkOrder, uow: UnitOfWork, deps: HandlerDeps
-) -> dict[str, Any]:
+def transition_work_order(command: cmd.TransitionWorkOrder, uow: UnitOfWork, deps: HandlerDeps) -> dict[str, Any]:
     try:
         action = Action(command.action)
     except ValueError:

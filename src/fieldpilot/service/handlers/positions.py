@@ -16,9 +16,7 @@ from fieldpilot.service.unit_of_work import OrderQuery, TechnicianPosition, Unit
 _UPCOMING = frozenset({OrderStatus.EN_ROUTE, OrderStatus.ACCEPTED, OrderStatus.ASSIGNED})
 
 
-def report_position(
-    command: cmd.ReportPosition, uow: UnitOfWork, deps: HandlerDeps, dispatch: DispatchDeps
-) -> None:
+def report_position(command: cmd.ReportPosition, uow: UnitOfWork, deps: HandlerDeps, dispatch: DispatchDeps) -> None:
     now = deps.clock.now()
     at = command.at or now
     if at > now:

@@ -80,9 +80,7 @@ def replan(command: cmd.Replan, uow: UnitOfWork, deps: HandlerDeps, dispatch: Di
             reason=command.trigger,
             params=params,
         )
-        uow.record(
-            PlanChanged(command.trigger, diff.assigned, diff.reassigned, diff.retimed, diff.unassigned)
-        )
+        uow.record(PlanChanged(command.trigger, diff.assigned, diff.reassigned, diff.retimed, diff.unassigned))
         uow.commit()
     return {**summary, "applied": True, **diff.__dict__}
 
@@ -92,16 +90,18 @@ def _version(uow: UnitOfWork, order_id: str) -> int:
     return -1 if order is None else order.version
 
 
-def _best_plan(
-    problem: DispatchProblem, *, command: cmd.Replan, dispatch: DispatchDeps
-) -> tuple[DispatchProblem, str]:
+def _best_plan(problem: DispatchProblem, *, command: cmd.Replan, dispatch: DispatchDeps) -> tuple[DispatchProblem, str]:
     """The solver's plan when it is valid and better than greedy re-insertion, else greedy's."""
     params = dispatch.params
     greedy = greedy_fill(problem, params=params)
     if dispatch.solver is None:
         return greedy, "greedy"
     plan = dispatch.solver(
-        problem, time_budget_seconds=command.time_budget_seconds, seed=command.seed, params=params
+        problem,
+        time_budget_seconds=command.time_budget_seconds,
+        seed=command.seed,
+        params=params,
+        max_iterations=command.max_iterations or dispatch.max_iterations,
     )
     violations = check_plan(problem, plan, params=params)
     if violations:
@@ -160,9 +160,7 @@ def _apply(
                 diff.retimed += 1
             order.planned_start = start
             window = eta_window(after.order(order.id), visit.start, earliest=after.now, params=params)
-            diff.eta_changes += _keep_or_move_eta(
-                order, after.moment(window.start), after.moment(window.end) + _TICK
-            )
+            diff.eta_changes += _keep_or_move_eta(order, after.moment(window.start), after.moment(window.end) + _TICK)
             order.version += 1
             _check_no_newcomer_overlaps(uow, order, technician_id=route.technician_id, known=versions)
     for order_id in old_holder:

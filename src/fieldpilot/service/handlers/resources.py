@@ -108,9 +108,7 @@ def update_resource(command: cmd.UpdateResource, uow: UnitOfWork, deps: HandlerD
         if command.expected_version is None:
             raise PreconditionRequired(command.kind.value)
         if command.expected_version != obj.version:
-            raise VersionMismatch(
-                kind=command.kind.value, expected=command.expected_version, actual=obj.version
-            )
+            raise VersionMismatch(kind=command.kind.value, expected=command.expected_version, actual=obj.version)
         valid_fields = {f.name for f in dataclasses.fields(obj)}
         for name in command.changes:
             if name not in valid_fields:
@@ -139,9 +137,7 @@ def delete_resource(command: cmd.DeleteResource, uow: UnitOfWork, deps: HandlerD
         if command.expected_version is None:
             raise PreconditionRequired(command.kind.value)
         if command.expected_version != obj.version:
-            raise VersionMismatch(
-                kind=command.kind.value, expected=command.expected_version, actual=obj.version
-            )
+            raise VersionMismatch(kind=command.kind.value, expected=command.expected_version, actual=obj.version)
         if command.kind is ResourceKind.TECHNICIAN:
             # Technicians with history stay for reporting; they are deactivated instead.
             obj.active = False
