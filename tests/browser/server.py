@@ -17,13 +17,15 @@ from fieldpilot.api.app import create_app
 from fieldpilot.bootstrap import Services
 from fieldpilot.demo import DemoClock, load_demo
 from fieldpilot.demo.loader import create_demo_users, plan_demo
+from fieldpilot.domain.commands import DispatchMode, DispatchOrder
+from fieldpilot.domain.work_order import OrderStatus
 from fieldpilot.service.fakes import FixedClock
+from fieldpilot.service.unit_of_work import OrderQuery
 from fieldpilot.web import create_web_router
 from tests.builders import memory_services
 
 # A Monday mid-morning in Lyon: shifts are under way, some orders are assigned, some wait.
 NOW = datetime(2026, 11, 23, 8, 30, tzinfo=UTC)
-PASSWORD = {"dispatcher": "", "manager": "", "technician": "", "admin": ""}
 
 
 @dataclass
@@ -56,7 +58,9 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def demo_services(*, technicians: int = 8, customers: int = 40, orders: int = 24) -> tuple[Services, FixedClock, dict[str, str], str]:
+def demo_services(
+    *, technicians: int = 8, customers: int = 40, orders: int = 24
+) -> tuple[Services, FixedClock, dict[str, str], str]:
     services, clock = memory_services(NOW, timezone="Europe/Paris")
     plan = plan_demo(seed=2026, now=NOW, technicians=technicians, customers=customers, orders=orders)
     loader_clock = DemoClock(NOW)
@@ -68,7 +72,28 @@ def demo_services(*, technicians: int = 8, customers: int = 40, orders: int = 24
     passwords = {u.username: u.password for u in users}
     technician_id = next(u.technician_id for u in users if u.technician_id)
     assert technician_id is not None
+    give_work(services, technician_id, count=2)
     return services, clock, passwords, technician_id
+
+
+def give_work(services: Services, technician_id: str, *, count: int) -> list[str]:
+    """Force the lowest-priority waiting orders onto the technician (the demo user has none)."""
+    with services.uow_factory() as uow:
+        waiting = [o for o in uow.orders.search(OrderQuery(statuses=frozenset({OrderStatus.NEW}), limit=1000)).items]
+    waiting.sort(key=lambda o: (-int(o.priority), o.id))
+    given = []
+    for order in waiting[:count]:
+        services.bus.handle(
+            DispatchOrder(
+                order_id=order.id,
+                mode=DispatchMode.FORCE,
+                technician_id=technician_id,
+                reason="browser test set-up",
+                actor="test",
+            )
+        )
+        given.append(order.id)
+    return given
 
 
 class _Mirror:

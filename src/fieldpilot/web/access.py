@@ -46,9 +46,7 @@ def actor_from_token(services: Services, token: str) -> Actor:
         user = uow.users.get(claims["sub"])
     if user is None or not user.active:
         raise AuthenticationFailed("the account no longer exists or is disabled")
-    return Actor(
-        kind=ActorKind.USER, id=user.id, role=user.role, name=user.username, technician_id=user.technician_id
-    )
+    return Actor(kind=ActorKind.USER, id=user.id, role=user.role, name=user.username, technician_id=user.technician_id)
 
 
 def current_actor(services: Services, request: Request, permission: Permission) -> Actor:

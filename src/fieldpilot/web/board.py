@@ -26,9 +26,7 @@ MAX_ROWS = 100_000
 PINNED = frozenset({OrderStatus.EN_ROUTE, OrderStatus.ON_SITE})
 
 
-def snapshot(
-    services: Services, uow: UnitOfWork, *, now: datetime, include: tuple[str, ...] = ()
-) -> DispatchProblem:
+def snapshot(services: Services, uow: UnitOfWork, *, now: datetime, include: tuple[str, ...] = ()) -> DispatchProblem:
     return build_snapshot(
         uow, now=now, timezone=services.dispatch.timezone, travel=services.dispatch.travel, include=include
     )
@@ -163,9 +161,7 @@ def live_map(services: Services, hub: LiveHub, *, now: datetime) -> dict[str, An
         "tile_url": services.settings.tile_url,
         "technicians": tech_rows,
         "orders": order_rows,
-        "depots": [
-            {"id": w.id, "name": w.name, "lat": w.location.lat, "lon": w.location.lon} for w in warehouses
-        ],
+        "depots": [{"id": w.id, "name": w.name, "lat": w.location.lat, "lon": w.location.lon} for w in warehouses],
         "territories": [
             {"code": code, "outline": [[lat, lon] for lon, lat in convex_hull(points)]}
             for code, points in sorted(territory_points.items())

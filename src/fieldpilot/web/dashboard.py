@@ -93,9 +93,7 @@ def dashboard(services: Services, *, now: datetime) -> dict[str, Any]:
         "mean_response_minutes": _avg([_minutes(o.created_at, o.milestones.get("arrival")) for o in todays]),
         "sla_attainment": attainment,
         "utilization": round(sum(busy.values()) / total_shift, 3) if total_shift else None,
-        "first_time_fix_rate": round(sum(map(_first_time_fix, completed)) / len(completed), 3)
-        if completed
-        else None,
+        "first_time_fix_rate": round(sum(map(_first_time_fix, completed)) / len(completed), 3) if completed else None,
         "km_planned_today": round(metres / 1000, 1),
         "top_late_technicians": [
             {"technician_id": t, "name": technicians[t].name if t in technicians else t, "late_visits": n}
@@ -126,10 +124,7 @@ def _trend(orders: list[WorkOrder], *, today: Any, tz: ZoneInfo) -> list[dict[st
         resolved = order.milestones.get("resolution")
         if resolved is not None:
             done[resolved.astimezone(tz).date()] += 1
-    return [
-        {"date": d.isoformat(), "created": created[d], "completed": done[d], "breached": breached[d]}
-        for d in days
-    ]
+    return [{"date": d.isoformat(), "created": created[d], "completed": done[d], "breached": breached[d]} for d in days]
 
 
 def dashboard_csv(figures: dict[str, Any]) -> str:

@@ -116,9 +116,7 @@ class FieldReports:
     reports: dict[str, FieldReport] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def add(
-        self, *, order_id: str, technician_id: str | None, body: dict[str, Any], at: datetime
-    ) -> FieldReport:
+    def add(self, *, order_id: str, technician_id: str | None, body: dict[str, Any], at: datetime) -> FieldReport:
         photos = body.get("photos") or []
         if not isinstance(photos, list) or len(photos) > MAX_PHOTOS:
             raise InvalidInput("photos", f"at most {MAX_PHOTOS} photos at a time")
@@ -126,9 +124,7 @@ class FieldReports:
         signature = body.get("signature")
         signed = decode_image(str(signature))[1] if signature else None
         parts = body.get("parts_used") or {}
-        if not isinstance(parts, dict) or not all(
-            isinstance(q, int) and 0 < q < 1000 for q in parts.values()
-        ):
+        if not isinstance(parts, dict) or not all(isinstance(q, int) and 0 < q < 1000 for q in parts.values()):
             raise InvalidInput("parts_used", "a part code -> a positive quantity")
         with self.lock:
             report = self.reports.setdefault(order_id, FieldReport(order_id, technician_id))
@@ -163,9 +159,7 @@ def todays_route(services: Services, technician_id: str, *, reports: FieldReport
                 # The asset's earlier work (an asset has few orders; this stays small).
                 for other in uow.orders.search(OrderQuery(limit=10_000)).items:
                     if other.asset_id == order.asset_id and other.id != order.id:
-                        past.append(
-                            {"id": other.id, "service_type": other.service_type, "status": other.status.value}
-                        )
+                        past.append({"id": other.id, "service_type": other.service_type, "status": other.status.value})
             report = reports.get(order.id)
             stops.append(
                 {
@@ -196,13 +190,9 @@ def todays_route(services: Services, technician_id: str, *, reports: FieldReport
                     if site is None
                     else "https://www.openstreetmap.org/directions?to="
                     + quote(f"{site.location.lat},{site.location.lon}"),
-                    "asset": None
-                    if asset is None
-                    else {"id": asset.id, "model": asset.model, "serial": asset.serial},
+                    "asset": None if asset is None else {"id": asset.id, "model": asset.model, "serial": asset.serial},
                     "asset_history": past,
-                    "required_parts": [
-                        {"part": p.part, "quantity": p.quantity} for p in order.required_parts
-                    ],
+                    "required_parts": [{"part": p.part, "quantity": p.quantity} for p in order.required_parts],
                     "sop_steps": list(CLOSE_OUT_STEPS),
                     "hold_reason": order.hold_reason,
                     "field_report": None if report is None else report.summary(),

@@ -97,9 +97,7 @@ def preview_move(
         ],
         "eta_window_text": f"{clock(candidate.eta_window.start)}-{clock(candidate.eta_window.end)}",
         "cost_total": round(candidate.cost.total, 3),
-        "cost_delta_vs_current": None
-        if current_cost is None
-        else round(candidate.cost.total - current_cost, 3),
+        "cost_delta_vs_current": None if current_cost is None else round(candidate.cost.total - current_cost, 3),
     }
 
 

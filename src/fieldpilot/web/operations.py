@@ -40,9 +40,7 @@ class Acknowledgements:
 
 
 def _open_views(services: Services, now: datetime) -> list[dict[str, Any]]:
-    page = queries.list_orders(
-        services.uow_factory, OrderQuery(statuses=OPEN_STATUSES, limit=MAX_ROWS, now=now)
-    )
+    page = queries.list_orders(services.uow_factory, OrderQuery(statuses=OPEN_STATUSES, limit=MAX_ROWS, now=now))
     return list(page.items)
 
 
@@ -101,11 +99,7 @@ def alerts(
                 }
             )
         start = view.get("planned_start")
-        if (
-            view["status"] in WAITING_FOR_TRAVEL
-            and start
-            and datetime.fromisoformat(start) + late_after < now
-        ):
+        if view["status"] in WAITING_FOR_TRAVEL and start and datetime.fromisoformat(start) + late_after < now:
             minutes = int((now - datetime.fromisoformat(start)).total_seconds() // 60)
             found.append(
                 {

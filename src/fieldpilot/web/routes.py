@@ -30,9 +30,7 @@ from fieldpilot.web.access import current_actor
 from fieldpilot.web.live import Message, Position, hub_of, stream
 
 SSE_HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
-ORDER_EVENTS = frozenset(
-    {"EtaChanged", "StatusChanged", "OrderAssigned", "OrderReassigned", "OrderUnassigned"}
-)
+ORDER_EVENTS = frozenset({"EtaChanged", "StatusChanged", "OrderAssigned", "OrderReassigned", "OrderUnassigned"})
 
 
 class MovePreviewIn(BaseModel):
@@ -210,9 +208,7 @@ def create_web_router(services: Services) -> APIRouter:
         who = actor(request, Permission.ORDER_FIELD_WORK)
         order = queries.load_order(services.uow_factory, order_id)
         authorize(who, Permission.ORDER_FIELD_WORK, order=order)
-        report = reports.add(
-            order_id=order_id, technician_id=order.technician_id, body=body.model_dump(), at=now()
-        )
+        report = reports.add(order_id=order_id, technician_id=order.technician_id, body=body.model_dump(), at=now())
         hub.publish("FieldReportAdded", {"order_id": order_id})
         return report.summary()
 
@@ -268,9 +264,7 @@ def create_web_router(services: Services) -> APIRouter:
         found = guarded(request, token)
         if isinstance(found, Response):
             return found
-        return JSONResponse(
-            tracking.tracking_page_view(services, hub, token), headers=tracking.PRIVATE_HEADERS
-        )
+        return JSONResponse(tracking.tracking_page_view(services, hub, token), headers=tracking.PRIVATE_HEADERS)
 
     @router.get("/track/{token}/events")
     async def tracking_events(token: str, request: Request) -> Response:
@@ -305,9 +299,7 @@ def create_web_router(services: Services) -> APIRouter:
             return found
         rating = body.get("rating")
         comment = str(body.get("comment") or "")[:2000]
-        result = services.bus.handle(
-            cmd.RateWorkOrder(tracking_token=token, rating=int(rating or 0), comment=comment)
-        )
+        result = services.bus.handle(cmd.RateWorkOrder(tracking_token=token, rating=int(rating or 0), comment=comment))
         return JSONResponse(result, headers=tracking.PRIVATE_HEADERS)
 
     @router.get("/track")

@@ -9,6 +9,7 @@ May import: bootstrap, service, domain, the standard library.
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 import time
@@ -69,9 +70,24 @@ def tracking_page_view(services: Services, hub: LiveHub, token: str) -> dict[str
     if view["status"] == "en_route" and services.settings.share_technician_position:
         with services.uow_factory() as uow:
             order = uow.orders.get_by_tracking_token(token)
+            site = uow.sites.get(order.site_id) if order else None
         seen = hub.position_of(order.technician_id) if order and order.technician_id else None
         if seen is not None:
-            position = {"lat": round(seen.lat, 4), "lon": round(seen.lon, 4), "at": seen.at.isoformat()}
+            away = None if site is None else _km(seen.lat, seen.lon, site.location.lat, site.location.lon)
+            position = {
+                "lat": round(seen.lat, 4),
+                "lon": round(seen.lon, 4),
+                "at": seen.at.isoformat(),
+                "distance_km": None if away is None else round(away, 1),
+            }
     if view["status"] not in NAMED:
         view = {**view, "technician_first_name": None}
     return {**view, "position": position, "timeline": list(TIMELINE)}
+
+
+def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance (haversine), in kilometres."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(a))

@@ -5,7 +5,7 @@ import { el, hhmm, serverNow } from "./api.js";
 
 const STEP_MS = 15 * 60 * 1000;
 
-export function drawBoard(container, data, { onDrop, onOpen }) {
+export function drawBoard(container, data, { onDrop, onOpen, readOnly = false }) {
   const rows = data.technicians;
   const times = rows.flatMap((r) => [...(r.shift || []), ...r.visits.flatMap((v) => [v.travel_start, v.end])]).map(Date.parse);
   const start = Math.min(...times, serverNow()) - 30 * 60000;
@@ -28,15 +28,16 @@ export function drawBoard(container, data, { onDrop, onOpen }) {
     if (row.shift) lane.append(place(el("div", { class: "shift", title: `shift ${hhmm(row.shift[0], data.timezone)}-${hhmm(row.shift[1], data.timezone)}` }), ...row.shift));
     for (const [a, b] of row.breaks) lane.append(place(el("div", { class: "brk", title: "break" }), a, b));
     for (const visit of row.visits) {
+      const movable = visit.movable && !readOnly;
       if (visit.travel_minutes > 0) lane.append(place(el("div", { class: "travel", title: `${visit.travel_minutes} min travel` }), visit.travel_start, visit.start));
       const bar = place(el("div", {
-        class: `visit ${visit.priority}${visit.movable ? "" : " pinned"}`,
+        class: `visit ${visit.priority}${movable ? " movable" : visit.movable ? "" : " pinned"}`,
         tabindex: "0", role: "button",
-        "aria-label": `${visit.order_id} ${visit.priority} ${hhmm(visit.start, data.timezone)}-${hhmm(visit.end, data.timezone)} on ${row.name}${visit.movable ? ", movable" : ", under way"}`,
+        "aria-label": `${visit.order_id} ${visit.priority} ${hhmm(visit.start, data.timezone)}-${hhmm(visit.end, data.timezone)} on ${row.name}${movable ? ", movable" : visit.movable ? "" : ", under way"}`,
         dataset: { order: visit.order_id, technician: row.technician_id },
         title: `${visit.order_id} ${visit.service_type} ${visit.site}`,
       }, `${visit.order_id} ${visit.service_type}`), visit.start, visit.end);
-      if (visit.movable) enableDrag(bar, visit, row);
+      if (movable) enableDrag(bar, visit, row);
       bar.addEventListener("dblclick", () => onOpen(visit.order_id));
       lane.append(bar);
     }

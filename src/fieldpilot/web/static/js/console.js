@@ -10,18 +10,29 @@ const state = { queue: [], selected: 0, board: null, timezone: "UTC", technician
 
 const me = await requireUser(auth, { main, form: $("login") });
 state.role = me.role;
+state.canDispatch = me.permissions.includes("order:dispatch");
 $("who").textContent = `${me.name} (${me.role})`;
-legend($("map-legend"));
-await refresh();
-setInterval(tickCountdowns, 1000);
-let timer = null;
-liveEvents(auth, "/web/api/events", () => {
-  clearTimeout(timer);
-  timer = setTimeout(refresh, 250); // a burst of events (one move re-times a route) -> one refresh
-}, (up) => {
-  $("live-status").textContent = up ? "live" : "reconnecting…";
-  $("live-status").className = `live ${up ? "on" : "off"}`;
-});
+if (!me.permissions.includes("order:list")) {
+  // The same permission table as the API: a technician has no business on the console.
+  main.replaceChildren(el("p", { class: "error", role: "alert", id: "refused" },
+    `A ${me.role} may not use the dispatcher console.`, " ", el("a", { href: "/technician" }, "Open the technician app")));
+} else {
+  await start();
+}
+
+async function start() {
+  legend($("map-legend"));
+  await refresh();
+  setInterval(tickCountdowns, 1000);
+  let timer = null;
+  liveEvents(auth, "/web/api/events", () => {
+    clearTimeout(timer);
+    timer = setTimeout(refresh, 250); // a burst of events (one move re-times a route) -> one refresh
+  }, (up) => {
+    $("live-status").textContent = up ? "live" : "reconnecting…";
+    $("live-status").className = `live ${up ? "on" : "off"}`;
+  });
+}
 
 async function refresh() {
   const [queue, alerts, board, map] = await Promise.all([
@@ -34,7 +45,7 @@ async function refresh() {
   state.queue = queue;
   renderQueue();
   renderAlerts(alerts);
-  drawBoard($("board"), board, { onDrop: askMove, onOpen: openOrder });
+  drawBoard($("board"), board, { onDrop: askMove, onOpen: openOrder, readOnly: !state.canDispatch });
   drawMap($("map"), map, { tileUrl: main.dataset.tileUrl, onOrder: openOrder });
   main.dataset.ready = String(Date.now());
 }
@@ -73,7 +84,7 @@ function renderAlerts(alerts) {
   el("span", { class: "act" },
     alert.order_id ? el("button", { type: "button", class: "secondary", onclick: () => openOrder(alert.order_id) }, alert.action === "dispatch" ? "Dispatch" : "Open") : null,
     alert.action === "queue" ? el("button", { type: "button", class: "secondary", onclick: () => $("queue").focus() }, "Queue") : null,
-    alert.acknowledged_by ? null : el("button", { type: "button", onclick: () => acknowledge(alert.id) }, "Acknowledge")))));
+    alert.acknowledged_by || !state.canDispatch ? null : el("button", { type: "button", onclick: () => acknowledge(alert.id) }, "Acknowledge")))));
 }
 
 async function acknowledge(id) {
@@ -98,7 +109,7 @@ async function openOrder(orderId) {
     el("h3", {}, "History"),
     el("ol", {}, history.map((h) => el("li", {}, `${hhmm(h.at, tz)} ${h.action} ${h.from_status || ""}→${h.to_status} by ${h.actor}`, h.reason ? ` — ${h.reason}` : ""))),
   ];
-  if (["new", "assigned", "accepted"].includes(order.status) && state.role !== "manager") {
+  if (["new", "assigned", "accepted"].includes(order.status) && state.canDispatch) {
     const pick = el("select", { id: "assign-technician", "aria-label": "Technician" },
       state.technicians.map((t) => el("option", { value: t.technician_id }, `${t.name} (${t.technician_id})`)));
     body.push(el("h3", {}, "Assign or move"), el("div", { class: "buttons" }, pick,
@@ -109,8 +120,13 @@ async function openOrder(orderId) {
   $("order-dialog").showModal();
 }
 
+const nameOf = (id) => state.technicians.find((t) => t.technician_id === id)?.name || id;
+
 function decisionView(d) {
-  const parts = [el("p", {}, d.summary || `${d.mode || d.kind}: ${d.outcome || ""}`)];
+  const parts = [el("p", { class: "summary" }, d.summary || (d.mode === "force"
+    ? `Forced onto ${nameOf(d.technician_id)} by the dispatcher at ${d.planned_start_local} (ETA ${d.eta_window_local?.join("-")}), cost ${Math.round(d.cost?.total ?? 0)}${d.cost_delta === null ? "" : ` (${d.cost_delta >= 0 ? "+" : ""}${Math.round(d.cost_delta)} vs the engine's best)`}.`
+    : `${d.mode || d.kind}: ${d.outcome || ""}`))];
+  if (d.mode === "force" && !d.broken?.length) parts.push(el("p", { class: "ok" }, "It broke no constraint."));
   if (d.winner) parts.push(el("p", {}, el("b", {}, "Why this technician: "), `${d.winner.technician_id}, cost ${Math.round(d.winner.cost?.total ?? 0)}`));
   if (d.runners_up?.length) parts.push(el("p", {}, el("b", {}, "Runners-up")), el("ul", {}, d.runners_up.map((r) => el("li", {}, `${r.technician_id}: +${Math.round(r.cost_gap ?? 0)} — ${(r.lost_because || []).map((x) => x.sentence || x.code).join("; ")}`))));
   if (d.rejected?.length) parts.push(el("details", {}, el("summary", {}, `Why not the others (${d.rejected.length})`), el("ul", {}, d.rejected.map((r) => el("li", {}, `${r.technician_id}: ${(r.reasons || []).map((x) => x.sentence || x.code).join("; ")}`)))));
@@ -130,7 +146,7 @@ async function askMove(visit, technicianId, dropAt) {
     state.pending = preview;
     const delta = preview.cost_delta_vs_current ?? preview.cost_delta;
     $("move-body").replaceChildren(
-      el("p", {}, `${preview.order_id} → ${technicianId} at ${hhmm(preview.planned_start_iso, state.timezone)} (ETA ${hhmm(preview.eta_window_iso[0], state.timezone)}-${hhmm(preview.eta_window_iso[1], state.timezone)})`),
+      el("p", {}, `${preview.order_id} → ${nameOf(technicianId)} at ${hhmm(preview.planned_start_iso, state.timezone)} (ETA ${hhmm(preview.eta_window_iso[0], state.timezone)}-${hhmm(preview.eta_window_iso[1], state.timezone)})`),
       preview.broken.length
         ? el("ul", { id: "move-broken", "aria-label": "Constraints this move breaks" }, preview.broken.map((b) => el("li", { class: "broken" }, "⚠ ", b.sentence)))
         : el("p", { class: "ok", id: "move-ok" }, "Breaks no constraint."),

@@ -1,0 +1,80 @@
+// The device's queue of field actions: kept in localStorage, replayed in order when the
+// connection returns. A conflict (the order was reassigned, or moved on to another state
+// meanwhile) stops that order's remaining actions and is shown; nothing is dropped silently.
+import { api } from "./api.js";
+
+const QUEUE_KEY = "fieldpilot.outbox";
+const CONFLICT_KEY = "fieldpilot.conflicts";
+
+const load = (key) => JSON.parse(localStorage.getItem(key) || "[]");
+const save = (key, value) => localStorage.setItem(key, JSON.stringify(value));
+
+export const outbox = {
+  items: () => load(QUEUE_KEY),
+  conflicts: () => load(CONFLICT_KEY),
+  push(item) {
+    const items = load(QUEUE_KEY);
+    items.push({ id: `${Date.now()}-${Math.random().toString(36).slice(2, 8)}`, queued_at: new Date().toISOString(), ...item });
+    save(QUEUE_KEY, items);
+  },
+  dismiss(id) { save(CONFLICT_KEY, load(CONFLICT_KEY).filter((c) => c.id !== id)); },
+};
+
+function isNetworkError(error) {
+  return !(error && typeof error.status === "number");
+}
+
+async function sendAction(auth, item, versions) {
+  const send = (version) => api(auth, `/api/v1/orders/${item.order_id}/actions/${item.action}`, {
+    method: "POST", headers: { "If-Match": `"${version}"` }, body: item.reason ? { reason: item.reason } : {},
+  });
+  try {
+    return await send(versions[item.order_id] ?? item.base_version);
+  } catch (error) {
+    if (error.status !== 412) throw error;
+    // Stale only because the plan re-timed the visit? Same status and still mine: send again.
+    const current = await api(auth, `/api/v1/orders/${item.order_id}`);
+    if (current.status !== item.from_status) throw Object.assign(error, { current });
+    return await send(current.version);
+  }
+}
+
+function conflictText(item, error) {
+  if (error.status === 403 || error.status === 404) return `${item.order_id}: the order was reassigned or withdrawn — your "${item.action}" was not applied.`;
+  if (error.status === 409 || error.current) {
+    const now = error.current?.status || error.problem?.current_status || "another state";
+    return `${item.order_id}: the order is now ${now} — your "${item.action}" was not applied.`;
+  }
+  return `${item.order_id}: "${item.action}" was refused: ${error.message}`;
+}
+
+// Send everything queued, oldest first. Returns { sent, conflicts, blocked } (blocked: offline).
+export async function replay(auth) {
+  const versions = {};
+  const failedOrders = new Set();
+  let sent = 0;
+  let newConflicts = 0;
+  for (;;) {
+    const items = load(QUEUE_KEY);
+    const item = items[0];
+    if (!item) return { sent, conflicts: newConflicts, blocked: false };
+    try {
+      if (failedOrders.has(item.order_id)) throw Object.assign(new Error("an earlier action on this order was refused"), { status: 409 });
+      if (item.kind === "report") {
+        await api(auth, `/web/api/orders/${item.order_id}/field-report`, { method: "POST", body: item.body });
+      } else {
+        const view = await sendAction(auth, item, versions);
+        versions[item.order_id] = view.version;
+      }
+      sent += 1;
+    } catch (error) {
+      if (isNetworkError(error) || error.status === 401 || error.status >= 500) return { sent, conflicts: newConflicts, blocked: true };
+      failedOrders.add(item.order_id);
+      const conflicts = load(CONFLICT_KEY);
+      conflicts.push({ ...item, text: conflictText(item, error), status: error.status });
+      save(CONFLICT_KEY, conflicts);
+      newConflicts += 1;
+    }
+    save(QUEUE_KEY, load(QUEUE_KEY).filter((i) => i.id !== item.id));
+  }
+}
