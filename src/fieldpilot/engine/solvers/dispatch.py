@@ -106,18 +106,34 @@ def _warm_start(problem: DispatchProblem, built: DispatchModel) -> tuple[FoundRo
 
 
 def _with_routes(problem: DispatchProblem, built: DispatchModel, routes: Sequence[FoundRoute]) -> DispatchProblem:
-    """The snapshot with the search's routes in place of the technicians' current ones."""
+    """The snapshot with the search's routes in place of the technicians' current ones.
+
+    A technician whose pinned visits the search dropped (it could not keep them all) keeps the current
+    route, and its orders are taken out of the other routes.
+    """
     by_tech = {built.technician_ids[r.fleet]: r for r in routes}
-    technicians = []
+    new_routes: dict[str, tuple[PlannedVisit, ...]] = {}
     for tech in problem.technicians:
         if tech.id not in built.technician_ids:
-            technicians.append(tech)
+            new_routes[tech.id] = tech.route
             continue
         found = by_tech.get(tech.id)
         route = list(built.heads[tech.id])
         if found is not None:
             route += _visits(problem, built, tech, found)
-        technicians.append(replace(tech, route=_locked_in_order(tech, tuple(route), built)))
+        new_routes[tech.id] = _locked_in_order(tech, tuple(route), built)
+    kept: set[str] = set()
+    for tech in problem.technicians:
+        must = {oid for oid, holder in built.pinned.items() if holder == tech.id}
+        if not must <= {v.order_id for v in new_routes[tech.id]}:
+            new_routes[tech.id] = tech.route
+            kept |= {v.order_id for v in tech.route}
+    technicians = []
+    for tech in problem.technicians:
+        planned = new_routes[tech.id]
+        if planned is not tech.route:
+            planned = tuple(v for v in planned if v.order_id not in kept)
+        technicians.append(replace(tech, route=planned))
     return replace(problem, technicians=tuple(technicians))
 
 
