@@ -226,6 +226,12 @@ def pyvrp_solver(
 
 
 def default_travel(settings: Settings) -> TravelTimes:
-    from fieldpilot.routing import travel_times_for
+    """Haversine with road factor and congestion profile (offline); OSRM in front when configured
+    (falling back to haversine on timeouts and errors); a small matrix cache over either."""
+    from fieldpilot.routing import CachedTravelTimes, HaversineTravelTimes, OsrmTravelTimes
 
-    return travel_times_for(settings)
+    offline = HaversineTravelTimes()
+    if settings.osrm_url:
+        online = OsrmTravelTimes(settings.osrm_url, timeout_seconds=settings.osrm_timeout_seconds, fallback=offline)
+        return CachedTravelTimes(online)
+    return CachedTravelTimes(offline)

@@ -165,22 +165,53 @@ class PositionStore(Protocol):
 
 
 class UnitOfWork(Protocol):
-    skills: Repository[Skill]
-    technicians: TechnicianRepository
-    customers: Repository[Customer]
-    sites: Repository[Site]
-    assets: Repository[Asset]
-    parts: Repository[Part]
-    warehouses: Repository[Warehouse]
-    sla_policies: Repository[SlaPolicy]
-    triage_rules: Repository[TriageRule]
-    users: UserRepository
-    api_keys: ApiKeyRepository
-    orders: OrderRepository
-    idempotency: IdempotencyStore
-    outbox: Outbox
-    decisions: DecisionRepository
-    positions: PositionStore
+    @property
+    def skills(self) -> Repository[Skill]: ...
+
+    @property
+    def technicians(self) -> TechnicianRepository: ...
+
+    @property
+    def customers(self) -> Repository[Customer]: ...
+
+    @property
+    def sites(self) -> Repository[Site]: ...
+
+    @property
+    def assets(self) -> Repository[Asset]: ...
+
+    @property
+    def parts(self) -> Repository[Part]: ...
+
+    @property
+    def warehouses(self) -> Repository[Warehouse]: ...
+
+    @property
+    def sla_policies(self) -> Repository[SlaPolicy]: ...
+
+    @property
+    def triage_rules(self) -> Repository[TriageRule]: ...
+
+    @property
+    def users(self) -> UserRepository: ...
+
+    @property
+    def api_keys(self) -> ApiKeyRepository: ...
+
+    @property
+    def orders(self) -> OrderRepository: ...
+
+    @property
+    def idempotency(self) -> IdempotencyStore: ...
+
+    @property
+    def outbox(self) -> Outbox: ...
+
+    @property
+    def decisions(self) -> DecisionRepository: ...
+
+    @property
+    def positions(self) -> PositionStore: ...
 
     def __enter__(self) -> Self: ...
 
