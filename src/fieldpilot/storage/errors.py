@@ -26,10 +26,12 @@ from fieldpilot.storage.tables import metadata
 class DatabaseNotMigrated(FieldpilotError):
     """The database schema is not the revision this code was written for."""
 
-    def __init__(self, *, url: str, current: str | None, needed: str) -> None:
+    def __init__(self, *, url: str, current: str | None, needed: str, known: bool = True) -> None:
         current_text = current or "none (an empty or unversioned database)"
+        hint = "" if known else " (a revision this code does not know: was it migrated by a newer fieldpilot?)"
         super().__init__(
-            f"database at {url} is at revision {current_text}, the code needs {needed}: run `fieldpilot db upgrade`"
+            f"database at {url} is at revision {current_text}, the code needs {needed}: "
+            f"run `fieldpilot db upgrade`{hint}"
         )
         self.url = url
         self.current = current

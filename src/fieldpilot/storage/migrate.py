@@ -63,4 +63,8 @@ def ensure_migrated(engine: Engine) -> None:
     needed = code_revision()
     current = database_revision(engine)
     if current != needed:
-        raise DatabaseNotMigrated(url=engine.url.render_as_string(hide_password=True), current=current, needed=needed)
+        scripts = ScriptDirectory.from_config(alembic_config())
+        known = current is None or any(script.revision == current for script in scripts.walk_revisions())
+        raise DatabaseNotMigrated(
+            url=engine.url.render_as_string(hide_password=True), current=current, needed=needed, known=known
+        )

@@ -72,13 +72,22 @@ def test_database_at_another_revision_is_refused(empty_database_url):
     try:
         with engine.begin() as connection:
             connection.execute(text("UPDATE alembic_version SET version_num = 'older'"))
-        with pytest.raises(DatabaseNotMigrated, match=r"is at revision older, the code needs"):
+        with pytest.raises(DatabaseNotMigrated, match=r"is at revision older, the code needs") as refused:
             ensure_migrated(engine)
+        assert "newer fieldpilot" in str(refused.value)
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE alembic_version SET version_num = '0001'"))
+        with pytest.raises(DatabaseNotMigrated) as refused:
+            ensure_migrated(engine)
+        assert f"is at revision 0001, the code needs {code_revision()}: run `fieldpilot db upgrade`" in str(
+            refused.value
+        )
     finally:
         engine.dispose()
 
 
 def test_upgrade_makes_an_empty_database_usable(empty_database_url):
+    upgrade_database(empty_database_url, revision="0001")
     upgrade_database(empty_database_url)
     upgrade_database(empty_database_url)  # a second run has nothing to do
     engine = make_engine(empty_database_url)

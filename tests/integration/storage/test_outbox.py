@@ -124,3 +124,16 @@ def test_history_is_appended_in_order_across_units_of_work(sql_uow_factory):
             uow.commit()
     with sql_uow_factory() as uow:
         assert [h.action for h in uow.orders.get("wo-1").history] == actions
+
+
+def test_two_relays_on_postgresql_never_take_the_same_rows(sql_uow_factory, database_url):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite runs one unit of work at a time; there is no second relay to skip past")
+    with sql_uow_factory() as uow:
+        for key in ("a", "b", "c", "d"):
+            uow.record(ResourceChanged("part", key, "created"))
+        uow.commit()
+    with sql_uow_factory() as first, sql_uow_factory() as second:
+        taken_first = [m.payload["key"] for m in first.outbox.pending(limit=2)]
+        taken_second = [m.payload["key"] for m in second.outbox.pending(limit=10)]
+    assert (taken_first, taken_second) == (["a", "b"], ["c", "d"])
