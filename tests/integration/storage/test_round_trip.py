@@ -210,3 +210,15 @@ def test_objects_added_in_a_unit_of_work_are_found_in_it(sql_uow_factory):
     with sql_uow_factory() as uow:
         assert uow.orders.get("wo-1") is None
         assert uow.sla_policies.get("gold") is None
+
+
+def test_queries_compare_instants_whatever_offset_they_are_given_in(sql_uow_factory):
+    with sql_uow_factory() as uow:
+        uow.orders.add(b.a_work_order(created_at=datetime(2026, 3, 2, 8, 0, tzinfo=UTC)))
+        uow.commit()
+    nine_in_paris = datetime(2026, 3, 2, 9, 0, tzinfo=PARIS)  # the same instant
+    with sql_uow_factory() as uow:
+        assert uow.orders.search(OrderQuery(created_from=nine_in_paris)).total == 1
+        assert uow.orders.search(OrderQuery(created_to=nine_in_paris)).total == 0
+        slot = {"start": b.T0 + timedelta(hours=3, minutes=29), "end": b.T0 + timedelta(hours=4)}
+        assert uow.orders.booked_for("tech-1", **{k: v.astimezone(PARIS) for k, v in slot.items()})
