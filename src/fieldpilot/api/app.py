@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from fieldpilot.api.deps import API_PREFIX, ServicesDep
 from fieldpilot.api.problems import TRACKING_PREFIX, install_problem_handlers
 from fieldpilot.api.routers import auth, catalog, orders, technicians, tracking, users
+from fieldpilot.api.schemas.common import problem_responses
 from fieldpilot.bootstrap import Services, bootstrap
 from fieldpilot.config import Settings
 
@@ -22,6 +23,10 @@ Sign in with `POST /api/v1/auth/token` (OAuth2 password flow) or send an integra
 `X-API-Key`. Updates need `If-Match` with the ETag of the version they are based on; creating
 POSTs accept an `Idempotency-Key`. Errors are RFC 9457 `application/problem+json`.
 """
+
+
+# Documented on every route; the domain's 404/409/412/428 are listed in the problem table.
+PROBLEMS_DOCUMENTED = problem_responses(401, 403, 404, 409, 412, 422, 428)
 
 
 class TrackingHeadersMiddleware:
@@ -100,5 +105,5 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     install_problem_handlers(app)
     app.add_middleware(TrackingHeadersMiddleware)
     for router in _routers():
-        app.include_router(router, prefix=API_PREFIX)
+        app.include_router(router, prefix=API_PREFIX, responses=PROBLEMS_DOCUMENTED)
     return app

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from starlette.exceptions import StarletteDeprecationWarning
 
 from fieldpilot.api.app import create_app
@@ -151,9 +152,17 @@ def services(clock: FixedClock) -> Services:
     return build_services(clock)
 
 
+@pytest.fixture(scope="session")
+def app() -> FastAPI:
+    """One app for the session: building the routes is the slow part, and routes hold no state
+    (they find the services on `app.state` per request), so each test swaps in its own."""
+    return create_app(services=build_services(FixedClock(START)))
+
+
 @pytest.fixture
-def client(services: Services) -> Iterator[TestClient]:
-    with TestClient(create_app(services=services)) as test_client:
+def client(app: FastAPI, services: Services) -> Iterator[TestClient]:
+    app.state.services = services
+    with TestClient(app) as test_client:
         yield test_client
 
 

@@ -200,3 +200,24 @@ class PageOut(BaseModel, Generic[T]):
     total: int
     offset: int
     limit: int
+
+
+class ProblemOut(BaseModel):
+    """RFC 9457 problem details; members beyond the five standard ones depend on the type."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(examples=["urn:fieldpilot:problem:illegal-transition"])
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    field: str | None = Field(default=None, description="the offending input, e.g. body.site.lat")
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` entries documenting problem+json bodies for these statuses."""
+    return {
+        status: {"model": ProblemOut, "content": {"application/problem+json": {}}, "description": "Problem"}
+        for status in statuses
+    }
