@@ -116,10 +116,13 @@ class Policy:
 
 
 class DynamicPolicy(Policy):
+    """fieldpilot as configured for production: auto-dispatch on intake, the service layer's own
+    re-plan triggers (urgent order, cancellation, unassignment, technician changed or late) run
+    inline, and the periodic re-plan the server's worker would run."""
+
     name = "dynamic"
     auto_dispatch = True
     retry_every = 900
-    replan_every = 1800
 
     def start(self) -> None:
         sim = self.sim
@@ -127,32 +130,30 @@ class DynamicPolicy(Policy):
         last = max(t.shift_end for t in sim.day.technicians)
         for second in range(first, last + 1, self.retry_every):
             sim.kernel.at(second, self._retry, priority=DISPATCHER, label="dynamic retry")
-        if self.can_replan:
-            for second in range(first, last + 1, self.replan_every):
-                sim.kernel.at(second, lambda: self.replan("periodic"), priority=DISPATCHER + 1, label="replan")
+        period = int(getattr(sim.services.settings, "replan_period_minutes", 10) * 60)
+        if self.replans is not None:
+            for second in range(first, last + 1, period):
+                sim.kernel.at(second, self._periodic, priority=DISPATCHER + 1, label="replan")
 
     @property
-    def can_replan(self) -> bool:
-        return cmd.Replan in self.sim.services.bus.command_handlers
+    def replans(self) -> object | None:
+        return getattr(self.sim.services, "replans", None)
 
-    def replan(self, trigger: str) -> None:
-        if self.can_replan:
-            self.sim.recorder.timed(
-                lambda: self.sim.services.bus.handle(cmd.Replan(seed=self.sim.day.seed, trigger=trigger))
-            )
+    def _periodic(self) -> None:
+        request = getattr(self.replans, "request", None)
+        if request is not None:
+            request("periodic")
             self.sim.wake_all()
 
     def order_created(self, order_id: str, arrival: Arrival) -> None:
         # Auto-dispatch already ran inside CreateWorkOrder; keep what it could not place.
         if self._status(order_id) in UNPLACED:
             self.requeue(order_id)
-        elif arrival.priority == 1:
-            self.replan("urgent order")
 
     def technician_unavailable(self, technician_id: str) -> None:
         super().technician_unavailable(technician_id)
         self._retry()
-        self.replan("technician unavailable")
+        self.sim.wake_all()
 
     def _retry(self) -> None:
         waiting, self.backlog = self.backlog, []
@@ -163,7 +164,8 @@ class DynamicPolicy(Policy):
                 continue
             try:
                 self.sim.recorder.timed(
-                    lambda o=order_id: self.sim.services.bus.handle(cmd.DispatchOrder(order_id=o, actor="engine"))  # type: ignore[misc]
+                    lambda o=order_id: self.sim.services.bus.handle(cmd.DispatchOrder(order_id=o, actor="engine")),  # type: ignore[misc]
+                    kind="dispatch",
                 )
             except Conflict:
                 pass
@@ -222,7 +224,8 @@ class QueuePolicy(Policy):
                 technician_id=projection.technician.id,
                 planned_start=self.sim.kernel.moment(start),
                 reason=self.name,
-            )
+            ),
+            kind="dispatch",
         )
         if done:
             self.sim.recorder.promise(order_id, start - PROMISE_HALF_WIDTH, start + PROMISE_HALF_WIDTH)

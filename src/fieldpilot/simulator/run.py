@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+from fieldpilot.bootstrap import auto_dispatch
 from fieldpilot.domain import commands as cmd
 from fieldpilot.domain.errors import Conflict
 from fieldpilot.domain.events import OrderCreated
@@ -36,16 +38,19 @@ class DayResult:
     policy: str
     orders: list[OrderTimeline]
     technicians: list[TechnicianLog]
-    latencies: list[float]  # seconds of wall time per decision (not part of the seeded results)
+    latencies: dict[str, list[float]]  # wall seconds per decision, by kind (not part of the seeded results)
     end: int
     steps: int
+    sla_arrival: tuple[int, int, int, int] = (120, 240, 480, 1440)
+    solver_runs: int = 0
+    solver_failures: int = 0
+    solver_error: str = ""
 
 
 class Simulation:
     def __init__(self, day: Day, policy: str, *, travel: TravelTimes | None = None) -> None:
         self.day = day
-        probe_auto = policy == "dynamic"
-        self.world = build_world(day, auto_dispatch=probe_auto, travel=travel)
+        self.world = build_world(day, dynamic=policy == "dynamic", travel=travel)
         self.kernel = self.world.kernel
         self.services = self.world.services
         self.recorder = Recorder(self.kernel.second_of)
@@ -67,13 +72,19 @@ class Simulation:
         self.policy.start()
 
     def _time_auto_dispatch(self) -> None:
-        """Time the engine's auto-dispatch where it runs: the OrderCreated handler, inside the bus."""
+        """Time the engine where it runs, inside the bus: the auto-dispatch handler of OrderCreated
+        (perf_counter around snapshot, insertion and commit) and every re-plan."""
         handlers = self.services.bus.event_handlers.get(OrderCreated, [])
-        self.services.bus.event_handlers[OrderCreated] = [self._timed(h) for h in handlers]
+        self.services.bus.event_handlers[OrderCreated] = [
+            self._timed(h, "dispatch") if getattr(h, "func", None) is auto_dispatch else h for h in handlers
+        ]
+        replan = self.services.bus.command_handlers.get(cmd.Replan)
+        if replan is not None:
+            self.services.bus.command_handlers[cmd.Replan] = self._timed(replan, "replan")
 
-    def _timed(self, handler: Callable[..., None]) -> Callable[..., None]:
-        def run(event: object, uow: object) -> None:
-            self.recorder.timed(lambda: handler(event, uow))
+    def _timed(self, handler: Callable[..., Any], kind: str) -> Callable[..., Any]:
+        def run(message: object, uow: object) -> Any:
+            return self.recorder.timed(lambda: handler(message, uow), kind=kind)
 
         return run
 
@@ -143,9 +154,13 @@ class Simulation:
             policy=self.policy.name,
             orders=[self.timelines[k] for k in sorted(self.timelines)],
             technicians=[self.recorder.technicians[k] for k in sorted(self.recorder.technicians)],
-            latencies=list(self.recorder.latencies),
+            latencies={k: list(v) for k, v in self.recorder.latencies.items()},
             end=self.kernel.now,
             steps=self.kernel.processed,
+            sla_arrival=self.day.scenario.sla.arrival,
+            solver_runs=self.world.solver.runs,
+            solver_failures=self.world.solver.failures,
+            solver_error=self.world.solver.last_error,
         )
 
     def _close_day(self) -> None:

@@ -84,7 +84,7 @@ class Recorder:
         self.orders: dict[str, OrderTimeline] = {}
         self.technicians: dict[str, TechnicianLog] = {}
         self.queues: dict[str, list[str]] = {}
-        self.latencies: list[float] = []
+        self.latencies: dict[str, list[float]] = {"dispatch": [], "replan": []}
         self.listeners: list[Callable[[str, str], None]] = []  # (technician, order) on assignment
         self.now: Callable[[], int] = lambda: 0
 
@@ -99,13 +99,13 @@ class Recorder:
         for kind, handler in handlers.items():
             bus.event_handlers.setdefault(kind, []).append(handler)
 
-    def timed(self, call: Callable[[], Any]) -> Any:
+    def timed(self, call: Callable[[], Any], *, kind: str) -> Any:
         """Run one decision through the bus, timing it (wall clock, kept apart from results)."""
         began = time.perf_counter()
         try:
             return call()
         finally:
-            self.latencies.append(time.perf_counter() - began)
+            self.latencies.setdefault(kind, []).append(time.perf_counter() - began)
 
     def _queue_add(self, technician: str, order_id: str) -> None:
         queue = self.queues.setdefault(technician, [])

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass
+from typing import cast
 
 from fieldpilot.bootstrap import Services, bootstrap
 from fieldpilot.config import Settings
@@ -25,7 +26,12 @@ from fieldpilot.domain.resources import Customer, Site, Skill, Warehouse
 from fieldpilot.domain.values import Location, Priority
 from fieldpilot.service.fakes import PlainHasher, SeededSecrets, SequentialIds, StraightLineTravel
 from fieldpilot.service.memory import MemoryDatabase
+from fieldpilot.engine.insertion import plan_of
+from fieldpilot.engine.params import DispatchParams
+from fieldpilot.engine.plan import Plan
+from fieldpilot.engine.problem import DispatchProblem
 from fieldpilot.service.ports import TravelTimes
+from fieldpilot.service.unit_of_work import UnitOfWork
 from fieldpilot.simulator.generate import Day, distance_km
 from fieldpilot.simulator.kernel import Kernel
 from fieldpilot.simulator.store import SimulationUnitOfWork
@@ -40,15 +46,59 @@ def planning_travel(day: Day) -> TravelTimes:
     return StraightLineTravel(speed_kmh=day.scenario.travel.speed_kmh)
 
 
-def simulation_settings(*, auto_dispatch: bool) -> Settings:
-    return Settings(
-        environment="test",
-        secret_key="s" * 40,
-        check_migrations=False,
-        timezone="UTC",
-        auto_dispatch=auto_dispatch,
-        database_url="sqlite://",
-    )
+def simulation_settings(*, auto_dispatch: bool, replan: bool) -> Settings:
+    """Settings for a simulated company: auto-dispatch and inline re-planning only for `dynamic`."""
+    wanted: dict[str, object] = {
+        "environment": "test",
+        "secret_key": "s" * 40,
+        "check_migrations": False,
+        "timezone": "UTC",
+        "auto_dispatch": auto_dispatch,
+        "database_url": "sqlite://",
+        "replan_mode": "inline" if replan else "off",
+        "replan_budget_seconds": REPLAN_SAFETY_SECONDS,
+    }
+    return Settings(**{k: v for k, v in wanted.items() if k in Settings.model_fields})
+
+
+# Re-plans stop after a number of solver iterations (reproducible); the time budget is a safety net.
+REPLAN_SAFETY_SECONDS = 120.0
+REPLAN_ITERATIONS = 200
+
+
+@dataclass
+class SimulationSolver:
+    """The batch solver port, stopped by iterations so that a seed gives the same plan every time.
+
+    A solver error is counted and answered with the current plan (the re-plan then keeps what it
+    has), so one failing re-plan does not end a day's simulation; the count is in the results."""
+
+    max_iterations: int = REPLAN_ITERATIONS
+    failures: int = 0
+    runs: int = 0
+    last_error: str = ""
+
+    def __call__(
+        self,
+        problem: DispatchProblem,
+        *,
+        time_budget_seconds: float,
+        seed: int,
+        params: DispatchParams,
+        max_iterations: int | None = None,
+    ) -> Plan:
+        from fieldpilot.engine.solvers.dispatch import solve
+        from fieldpilot.engine.solvers.routing import SearchBudget
+
+        self.runs += 1
+        budget = SearchBudget(max_seconds=REPLAN_SAFETY_SECONDS, max_iterations=max_iterations or self.max_iterations)
+        try:
+            plan: Plan = solve(problem, budget, seed=seed, params=params)
+        except Exception as error:  # noqa: BLE001 - counted and reported, see the class docstring
+            self.failures += 1
+            self.last_error = f"{type(error).__name__}: {error}"
+            return plan_of(problem, params=params)
+        return plan
 
 
 @dataclass
@@ -58,15 +108,20 @@ class World:
     services: Services
     roads: Roads
     db: MemoryDatabase
+    solver: SimulationSolver
 
 
-def build_world(day: Day, *, auto_dispatch: bool, travel: TravelTimes | None = None) -> World:
+def build_world(
+    day: Day, *, dynamic: bool, travel: TravelTimes | None = None, replan_iterations: int = REPLAN_ITERATIONS
+) -> World:
     kernel = Kernel(day.start)
     db = MemoryDatabase()
     clock = kernel.clock
+    solver = SimulationSolver(replan_iterations)
     services = bootstrap(
-        simulation_settings(auto_dispatch=auto_dispatch),
-        uow_factory=lambda: SimulationUnitOfWork(db, clock.now),
+        simulation_settings(auto_dispatch=dynamic, replan=dynamic),
+        solver=solver,
+        uow_factory=lambda: cast(UnitOfWork, SimulationUnitOfWork(db, clock.now)),
         clock=clock,
         ids=SequentialIds(),
         secrets=SeededSecrets(day.seed),
@@ -74,7 +129,7 @@ def build_world(day: Day, *, auto_dispatch: bool, travel: TravelTimes | None = N
         travel=travel or planning_travel(day),
     )
     populate(services, day)
-    return World(day, kernel, services, Roads(day), db)
+    return World(day, kernel, services, Roads(day), db, solver)
 
 
 def sla_policies(day: Day) -> list[SlaPolicy]:
