@@ -28,7 +28,7 @@ from fieldpilot.service.memory import MemoryDatabase, MemoryUnitOfWork
 with warnings.catch_warnings():
     # starlette asks for httpx2; the pinned httpx works the same for the test client.
     warnings.simplefilter("ignore", StarletteDeprecationWarning)
-    from fastapi.testclient import TestClient
+    from fastapi.testclient import TestClient as TestClient
 
 API = "/api/v1"
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
