@@ -47,8 +47,7 @@ class SqlSlaPolicyRepository:
             ).first()
             if row is None:
                 return None
-            self._seen[key] = replace(row.document, version=row.version)
-            self._loaded[key] = row.version
+            self._remember(key, row.document, row.version)
         return self._seen[key]
 
     def add(self, obj: SlaPolicy) -> None:
@@ -63,10 +62,22 @@ class SqlSlaPolicyRepository:
 
     def list(self, *, offset: int = 0, limit: int = 100) -> list[SlaPolicy]:
         self._work.flush()
-        keys = self._work.session.scalars(
-            select(_policies.id).order_by(self._work.in_key_order(_policies.id)).offset(offset).limit(limit)
+        rows = self._work.session.execute(
+            select(_policies.id, _policies.document, _policies.version)
+            .order_by(self._work.in_key_order(_policies.id))
+            .offset(offset)
+            .limit(limit)
         )
-        return [policy for key in list(keys) if (policy := self.get(key)) is not None]
+        policies: builtins.list[SlaPolicy] = []
+        for row in rows:
+            if row.id not in self._seen:  # what this unit of work already holds wins
+                self._remember(row.id, row.document, row.version)
+            policies.append(self._seen[row.id])
+        return policies
+
+    def _remember(self, key: str, document: SlaPolicy, version: int) -> None:
+        self._seen[key] = replace(document, version=version)
+        self._loaded[key] = version
 
     def count(self) -> int:
         self._work.flush()
