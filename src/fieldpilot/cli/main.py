@@ -1,5 +1,5 @@
 """The `fieldpilot` command line: serve the API, migrate the database, load the demo company,
-create users, import CSV files, run benchmarks.
+create users, import CSV files, simulate dispatch policies, run benchmarks.
 
 Every command builds its Settings once (environment FIELDPILOT_* plus its own options) and
 passes them down. The CLI is the top layer: it may import anything, nothing imports it.
@@ -18,6 +18,7 @@ from fieldpilot.cli.demo import demo
 from fieldpilot.cli.importing import import_app
 from fieldpilot.cli.output import console
 from fieldpilot.cli.settings import DatabaseUrlOption, HostOption, PortOption, load_settings
+from fieldpilot.cli.simulate import simulate
 from fieldpilot.cli.users import users_app
 
 app = typer.Typer(
@@ -33,6 +34,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(import_app, name="import")
 app.add_typer(bench_app, name="bench")
 app.command("demo")(demo)
+app.command("simulate")(simulate)
 
 
 def _show_version(value: bool) -> None:

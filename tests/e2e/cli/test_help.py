@@ -24,6 +24,8 @@ COMMANDS = [
     ["users", "create"],
     ["import"],
     ["import", "csv"],
+    ["simulate"],
+    ["bench"],
 ]
 
 
@@ -39,7 +41,7 @@ def test_help_explains_the_command(runner: CliRunner, command: list[str]) -> Non
 def test_top_level_help_lists_every_command(runner: CliRunner) -> None:
     result = runner.invoke(app, ["--help"])
 
-    for name in ("serve", "db", "demo", "users", "import"):
+    for name in ("serve", "db", "demo", "users", "import", "simulate", "bench"):
         assert name in result.output
 
 
