@@ -61,7 +61,7 @@ def _health_router() -> APIRouter:
     def health(services: ServicesDep) -> dict[str, Any]:
         with services.uow_factory() as uow:
             uow.skills.count()  # proves the store answers
-        return {"status": "ok", "environment": services.settings.environment}
+        return {"status": "ok"}
 
     return router
 

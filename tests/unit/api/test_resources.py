@@ -164,6 +164,7 @@ def test_openapi_is_served_with_problem_and_security_schemes(world: World) -> No
     assert f"{API}/orders" in spec["paths"]
     assert {"OAuth2PasswordBearer", "APIKeyHeader"} <= set(spec["components"]["securitySchemes"])
     assert world.client.get("/docs").status_code == 200
+    assert world.client.get(f"{API}/health").json() == {"status": "ok"}
 
 
 @pytest.mark.skipif(not SLA_POLICIES_VERSIONED, reason="SlaPolicy has no version yet: no PATCH/DELETE")

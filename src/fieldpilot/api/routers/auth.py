@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from fastapi.security import OAuth2PasswordRequestForm
 
 from fieldpilot.api.auth import login
-from fieldpilot.api.deps import CurrentActor, NowDep, ServicesDep, UowFactoryDep, requires
+from fieldpilot.api.deps import CurrentActor, ServicesDep, UowFactoryDep, requires
 from fieldpilot.api.routers.orders import OrderFilters, page_of
 from fieldpilot.api.schemas.auth import MeOut, TokenOut
 from fieldpilot.api.schemas.common import PageOut
@@ -38,10 +39,8 @@ def me(actor: CurrentActor) -> dict[str, Any]:
 
 
 @router.get("/me/orders", response_model=PageOut[OrderOut], dependencies=[requires(Permission.SELF)])
-def my_orders(actor: CurrentActor, uow_factory: UowFactoryDep, query: OrderFilters, now: NowDep) -> Any:
+def my_orders(actor: CurrentActor, uow_factory: UowFactoryDep, query: OrderFilters) -> Any:
     """The orders assigned to the signed-in technician (filters as on /orders)."""
     if actor.technician_id is None:
         raise PermissionDenied("only a technician has orders of their own; use /orders")
-    from dataclasses import replace
-
     return page_of(uow_factory, replace(query, technician_id=actor.technician_id))
