@@ -36,6 +36,7 @@ from fieldpilot.domain.commands import ResourceKind
 from fieldpilot.domain.errors import NotFound
 from fieldpilot.service.handlers.resources import repository
 from fieldpilot.service.permissions import Actor, Permission, authorize
+from fieldpilot.service.unit_of_work import UnitOfWork
 from fieldpilot.service.views import resource_view
 
 Key = Annotated[str, Path(min_length=1, max_length=64)]
@@ -68,7 +69,7 @@ def version_of(view: dict[str, Any]) -> int:
     return int(view.get("version", 1))
 
 
-def read_one(uow_factory: Any, kind: ResourceKind, key: str) -> dict[str, Any]:
+def read_one(uow_factory: Callable[[], UnitOfWork], kind: ResourceKind, key: str) -> dict[str, Any]:
     with uow_factory() as uow:
         found = repository(uow, kind).get(key)
         if found is None:
