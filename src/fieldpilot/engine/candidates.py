@@ -17,15 +17,27 @@ from __future__ import annotations
 
 import heapq
 import math
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+
+import numpy as np
+import numpy.typing as npt
 
 from fieldpilot.engine.explain import Candidate, CostBreakdown, Rejection
 from fieldpilot.engine.filters import check_technician
 from fieldpilot.engine.params import DispatchParams
-from fieldpilot.engine.problem import DispatchProblem, OrderRequest, Restock, TechnicianState, Window
+from fieldpilot.engine.problem import (
+    SECONDS_PER_DAY,
+    DispatchProblem,
+    OrderRequest,
+    Restock,
+    TechnicianState,
+    Window,
+)
 from fieldpilot.engine.reasons import Clock, Reason, ReasonCode, sentence_for
-from fieldpilot.engine.schedule import Failure, Replay, RouteSchedule, Stop, cached_schedule, make_stop
+from fieldpilot.engine.schedule import Failure, Replay, RouteSchedule, Stop, make_stop
+from fieldpilot.engine.team import TeamIndex, clears_common_filters, needs_per_technician_filters, team_index
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,15 +51,7 @@ class Ranking:
 
 def team_average_work(problem: DispatchProblem, *, params: DispatchParams) -> float:
     """Mean work (service + travel seconds) of the technicians on shift."""
-    key = ("team_average_work",)
-    found = problem.memo.get(key)
-    if isinstance(found, tuple) and found[0] == params:
-        average: float = found[1]
-        return average
-    works = [cached_schedule(problem, t, params=params).work for t in problem.technicians if t.on_shift]
-    average = sum(works) / len(works) if works else 0.0
-    problem.memo[key] = (params, average)
-    return average
+    return team_index(problem, params=params).average_work
 
 
 def preference_bonus(order: OrderRequest, tech: TechnicianState, *, params: DispatchParams) -> float:
@@ -136,88 +140,140 @@ def cost_breakdown(
     )
 
 
-def rank(
-    problem: DispatchProblem, order: OrderRequest, *, params: DispatchParams, keep: int, clock: Clock
-) -> Ranking:
+def rank(problem: DispatchProblem, order: OrderRequest, *, params: DispatchParams, keep: int, clock: Clock) -> Ranking:
     """The `keep` cheapest technicians for `order` (exact), everyone rejected and why."""
     plain = make_stop(order, params=params)
     if plain.window_start > plain.window_end:
         return _window_clash(problem, order, clock)
     window = Window(plain.window_start, plain.window_end)
-    average = team_average_work(problem, params=params)
-    matrix = problem.matrix
-    low = matrix.factor_range[0]
-    factor_at = matrix.congestion.factor_at if matrix.congestion is not None else None
-    rows = matrix.free_flow
-    here = order.location
-    rate, deadline = plain.lateness_rate, plain.deadline
+    team = team_index(problem, params=params)
+    cleared = np.zeros(len(problem.technicians), dtype=np.bool_)
+    if not needs_per_technician_filters(order):
+        cleared = clears_common_filters(problem, team, order, window=window)
     rejected: list[Rejection] = []
-    bounds: list[tuple[float, str, int, int]] = []
-    contexts: dict[int, tuple[RouteSchedule, Stop, float]] = {}
-    pending: dict[int, int] = {}
-    for index, tech in enumerate(problem.technicians):
-        schedule = cached_schedule(problem, tech, params=params)
+    eligible = cleared.copy()
+    detours: dict[int, Stop] = {}
+    for index in np.flatnonzero(~cleared).tolist():
+        tech = problem.technicians[index]
+        schedule = team.schedules[index]
         verdict = check_technician(problem, order, tech, schedule=schedule, window=window, clock=clock)
         if not verdict.eligible:
             rejected.append(Rejection(tech.id, verdict.reasons))
             continue
-        stop, pickup, depot = plain, 0, -1
+        eligible[index] = True
         if verdict.shortfall:
-            stop = replace(plain, restock=Restock(verdict.warehouses[0], dict(verdict.shortfall)))
-            warehouse = problem.warehouses[verdict.warehouses[0]]
-            pickup, depot = warehouse.pickup_seconds, warehouse.location
-        preference = preference_bonus(order, tech, params=params)
-        base = schedule.work + order.duration - average
-        count = 0
-        stops = schedule.stops
-        n = len(stops)
-        for position in range(schedule.first_free, n + 1):
-            cursor = schedule.cursors[position]
-            if cursor.time > window.end:
-                break
-            prev = cursor.location
-            via = rows[prev, here] if depot < 0 else rows[prev, depot] + rows[depot, here]
-            if position < n:
-                following = stops[position]
-                nxt = following.location
-                if following.restock is not None:
-                    nxt = problem.warehouses[following.restock.warehouse].location
-            else:
-                nxt = tech.end_location
-            start = max(cursor.time + int(via * low) + pickup, window.start)
-            if start > window.end:
-                continue
-            added = via + rows[here, nxt] - rows[prev, nxt]
-            if factor_at is not None:
-                added = round(added * factor_at(cursor.time))
-            bound = params.travel_weight * added + preference
-            bound += params.workload_balance_weight * max(0.0, base + added)
-            if deadline is not None and start > deadline:
-                bound += (start - deadline) * rate
-            bounds.append((bound, tech.id, position, index))
-            count += 1
-        if count:
-            contexts[index] = (schedule, stop, preference)
-            pending[index] = count
-        else:
-            why = f"it cannot reach the site before the window closes at {clock(window.end)}"
-            rejected.append(_no_position(tech, why, {"failure": "window"}, clock))
-    heapq.heapify(bounds)
+            restock = Restock(verdict.warehouses[0], dict(verdict.shortfall))
+            detours[index] = replace(plain, restock=restock)
+    preferences = [
+        preference_bonus(order, problem.technicians[i], params=params) if eligible[i] else 0.0
+        for i in range(len(problem.technicians))
+    ]
+    bounds = _bounds(problem, team, plain, eligible, detours, preferences, params=params, window=window)
+    return _search(
+        problem,
+        team,
+        order,
+        plain,
+        bounds,
+        eligible=eligible,
+        detours=detours,
+        preferences=preferences,
+        rejected=rejected,
+        params=params,
+        keep=keep,
+        window=window,
+        clock=clock,
+    )
+
+
+def _bounds(
+    problem: DispatchProblem,
+    team: TeamIndex,
+    plain: Stop,
+    eligible: npt.NDArray[np.bool_],
+    detours: Mapping[int, Stop],
+    preferences: list[float],
+    *,
+    params: DispatchParams,
+    window: Window,
+) -> tuple[list[float], list[int], list[int]]:
+    """Lower bounds of every open position of every eligible technician: (bound, tech, position),
+    sorted by bound, then technician id, then position."""
+    matrix = problem.matrix
+    durations = matrix.durations
+    low = matrix.factor_range[0]
+    here = plain.location
+    techs = team.position_tech
+    picked = eligible[techs] & (team.position_time <= window.end)
+    pickups = np.zeros(len(techs), dtype=np.int64)
+    via = durations[team.position_prev, here].copy()
+    for index, stop in detours.items():
+        if stop.restock is None:
+            continue
+        depot = problem.warehouses[stop.restock.warehouse]
+        rows = techs == index
+        via[rows] = durations[team.position_prev[rows], depot.location] + durations[depot.location, here]
+        pickups[rows] = depot.pickup_seconds
+    reach = np.floor(via * low).astype(np.int64) if matrix.congestion is not None else via
+    start = np.maximum(team.position_time + reach + pickups, window.start)
+    picked &= start <= window.end
+    added = (via + durations[here, team.position_next] - durations[team.position_prev, team.position_next]).astype(
+        np.float64
+    )
+    if matrix.congestion is not None:
+        profile = matrix.congestion
+        factors = np.array(profile.factors)
+        slot = ((profile.epoch_second_of_day + team.position_time) % SECONDS_PER_DAY) // profile.bin_seconds
+        added = np.rint(added * factors[slot])
+    base = team.work[techs] + plain.duration - team.average_work
+    bound = params.travel_weight * added + np.array(preferences)[techs]
+    bound += params.workload_balance_weight * np.maximum(0.0, base + added)
+    if plain.deadline is not None:
+        bound += np.maximum(0, start - plain.deadline) * plain.lateness_rate
+    chosen = np.flatnonzero(picked)
+    ordered = chosen[np.lexsort((team.position_index[chosen], team.id_rank[techs[chosen]], bound[chosen]))]
+    return bound[ordered].tolist(), techs[ordered].tolist(), team.position_index[ordered].tolist()
+
+
+def _search(
+    problem: DispatchProblem,
+    team: TeamIndex,
+    order: OrderRequest,
+    plain: Stop,
+    bounds: tuple[list[float], list[int], list[int]],
+    *,
+    eligible: npt.NDArray[np.bool_],
+    detours: Mapping[int, Stop],
+    preferences: list[float],
+    rejected: list[Rejection],
+    params: DispatchParams,
+    keep: int,
+    window: Window,
+    clock: Clock,
+) -> Ranking:
+    """Replay positions in bound order until the `keep` best technicians are known exactly."""
+    values, techs, positions = bounds
+    pending = Counter(techs)
     best: dict[int, Candidate] = {}
     failures: dict[int, Failure] = {}
     threshold = math.inf
-    while bounds:
-        bound, _, position, index = bounds[0]
+    average = team.average_work
+    for bound, index, position in zip(values, techs, positions, strict=True):
         if len(best) >= keep and bound > threshold:
             break
-        heapq.heappop(bounds)
         pending[index] -= 1
         current = best.get(index)
         if current is not None and bound >= current.cost.total:
             continue
-        schedule, stop, preference = contexts[index]
+        stop = detours.get(index, plain)
         outcome = place(
-            problem, schedule, stop, position, params=params, average_work=average, preference=preference
+            problem,
+            team.schedules[index],
+            stop,
+            position,
+            params=params,
+            average_work=average,
+            preference=preferences[index],
         )
         if isinstance(outcome, Failure):
             failures.setdefault(index, outcome)
@@ -228,15 +284,19 @@ def rank(
                 threshold = heapq.nsmallest(keep, (c.cost.total for c in best.values()))[-1]
     ordered = sorted(best.values(), key=Candidate.sort_key)
     outranked = [c.technician_id for c in ordered[keep:]]
-    for index, (schedule, _, _) in contexts.items():
+    for index in np.flatnonzero(eligible).tolist():
+        tech = problem.technicians[index]
         if index in best:
             continue
         if pending[index] > 0:
-            outranked.append(schedule.tech.id)
-        else:
+            outranked.append(tech.id)
+        elif index in failures:
             failure = failures[index]
             detail = {"failure": failure.kind, "order_id": failure.order_id, "second": failure.second}
-            rejected.append(_no_position(schedule.tech, _failure_text(failure, order, clock), detail, clock))
+            rejected.append(_no_position(tech, _failure_text(failure, order, clock), detail, clock))
+        else:
+            why = f"it cannot reach the site before the window closes at {clock(window.end)}"
+            rejected.append(_no_position(tech, why, {"failure": "window"}, clock))
     return Ranking(order, window, tuple(ordered[:keep]), tuple(rejected), tuple(sorted(outranked)))
 
 
