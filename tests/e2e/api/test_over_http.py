@@ -79,3 +79,24 @@ def test_lists_filter_and_paginate_in_the_database(live: Live) -> None:
     p1 = live.client.get(f"{API}/orders", params={"priority": "P1"}, headers=live.headers).json()
     assert {o["priority"] for o in p1["items"]} == {"P1"}
     assert p1["total"] == 2
+
+
+def test_triage_rules_and_sla_policies_are_stored_and_changed_with_versions(live: Live) -> None:
+    live.create("/triage-rules", {"name": "leaks", "keywords": ["leak"], "priority": "P1", "duration_minutes": 30})
+    order = live.create(
+        "/orders",
+        {
+            "customer_id": live.ids["customer"],
+            "site_id": live.ids["site"],
+            "service_type": "repair",
+            "description": "Water leak in the kitchen",
+        },
+    )
+    assert (order["priority"], order["estimated_duration_minutes"]) == ("P1", 30)
+    policy = live.create("/sla-policies", {"name": "std", "targets": {"resolution": 120}})
+    url = f"{API}/sla-policies/{policy['id']}"
+    changed = live.client.patch(url, json={"name": "standard"}, headers={**live.headers, "If-Match": '"1"'})
+    assert (changed.status_code, changed.json()["name"], changed.headers["etag"]) == (200, "standard", '"2"')
+    stale = live.client.delete(url, headers={**live.headers, "If-Match": '"1"'})
+    assert stale.status_code == 412
+    assert live.client.delete(url, headers={**live.headers, "If-Match": '"2"'}).status_code == 204
