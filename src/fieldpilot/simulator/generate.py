@@ -170,9 +170,11 @@ def _fleet(scenario: Scenario, seed: int, depots: tuple[Location, ...]) -> tuple
             main = max(skills, key=lambda s: (fleet.skills[s].share, s))
             held[main] = 1
         speed = float(math.exp(rng.normal(0.0, fleet.speed_sigma)))
-        breaks = ()
+        breaks: tuple[LocalTimeRange, ...] = ()
         if pattern.break_start is not None:
-            end = (datetime.combine(scenario.day, pattern.break_start) + timedelta(minutes=pattern.break_minutes)).time()
+            end = (
+                datetime.combine(scenario.day, pattern.break_start) + timedelta(minutes=pattern.break_minutes)
+            ).time()
             breaks = (LocalTimeRange(pattern.break_start, end),)
         tech = Technician(
             id=f"tech-{i + 1:04d}",

@@ -17,6 +17,7 @@ window the dispatcher would tell the customer (planned start +- one hour); dynam
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -102,7 +103,11 @@ class Policy:
         try:
             self.sim.services.bus.handle(
                 cmd.TransitionWorkOrder(
-                    order_id=order_id, action=action, expected_version=order.version, actor="dispatcher", **fields  # type: ignore[arg-type]
+                    order_id=order_id,
+                    action=action,
+                    expected_version=order.version,
+                    actor="dispatcher",
+                    **fields,  # type: ignore[arg-type]
                 )
             )
         except Conflict:
@@ -162,13 +167,11 @@ class DynamicPolicy(Policy):
         for order_id in waiting:
             if self._status(order_id) not in UNPLACED:
                 continue
-            try:
+            with contextlib.suppress(Conflict):  # someone booked it meanwhile
                 self.sim.recorder.timed(
                     lambda o=order_id: self.sim.services.bus.handle(cmd.DispatchOrder(order_id=o, actor="engine")),  # type: ignore[misc]
                     kind="dispatch",
                 )
-            except Conflict:
-                pass
             if self._status(order_id) in UNPLACED:
                 self.backlog.append(order_id)
 
@@ -183,7 +186,10 @@ class QueuePolicy(Policy):
         free, place = max(now, tech.plan.shift_start), tech.position
         if tech.state == "driving" and tech.trip is not None and tech.current is not None:
             estimate = sim.timelines[tech.current].estimated_minutes * 60
-            free, place = max(now, tech.trip.depart + roads.planned_seconds(tech.trip.origin, tech.trip.destination)) + estimate, tech.trip.destination
+            free, place = (
+                max(now, tech.trip.depart + roads.planned_seconds(tech.trip.origin, tech.trip.destination)) + estimate,
+                tech.trip.destination,
+            )
         elif tech.state == "working" and tech.current is not None:
             started = sim.timelines[tech.current].arrived or now
             free = max(now, started + sim.timelines[tech.current].estimated_minutes * 60)
@@ -262,7 +268,10 @@ class NearestPolicy(QueuePolicy):
         if idle:
             best = min(idle, key=lambda p: (distance_km(p.location, arrival.location), p.technician.id))
         else:
-            best = min(options, key=lambda p: (p.free_at + roads.planned_seconds(p.location, arrival.location), p.technician.id))
+            best = min(
+                options,
+                key=lambda p: (p.free_at + roads.planned_seconds(p.location, arrival.location), p.technician.id),
+            )
         return self.book(order_id, best)
 
     def _retry(self) -> None:
@@ -311,7 +320,9 @@ class StaticPolicy(QueuePolicy):
         if not options:
             self.requeue(order_id)
             return
-        best = min(options, key=lambda p: (p.free_at + roads.planned_seconds(p.location, arrival.location), p.technician.id))
+        best = min(
+            options, key=lambda p: (p.free_at + roads.planned_seconds(p.location, arrival.location), p.technician.id)
+        )
         if not self.book(order_id, best):
             self.requeue(order_id)
 

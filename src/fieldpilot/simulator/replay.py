@@ -44,7 +44,7 @@ def load_replay(scenario: Scenario, *, orders: Path, technicians: Path) -> Calla
     plans = tuple(_technician(row, line=n, weekday=start.weekday()) for n, row in enumerate(tech_rows, start=2))
     depots = tuple(dict.fromkeys(p.technician.home_base for p in plans))
     skills = tuple(sorted({s for p in plans for s in p.technician.skills}))
-    arrivals = []
+    arrivals: list[Arrival] = []
     for n, (row, at) in enumerate(zip(order_rows, created, strict=True), start=2):
         second = int((at - start).total_seconds())
         if not 0 <= second < 86_400:

@@ -61,8 +61,13 @@ class Simulation:
         self.arrivals: dict[str, Arrival] = {}
         self.policy: Policy = make_policy(policy, self)
         self.fleet = [
-            Technician(p, world=self.world, recorder=self.recorder, arrivals=self.arrivals,
-                       on_unavailable=self.policy.technician_unavailable)
+            Technician(
+                p,
+                world=self.world,
+                recorder=self.recorder,
+                arrivals=self.arrivals,
+                on_unavailable=self.policy.technician_unavailable,
+            )
             for p in day.technicians
         ]
         self.by_id = {t.id: t for t in self.fleet}
@@ -126,7 +131,9 @@ class Simulation:
             raise RuntimeError(f"order ids out of step: {view['id']} != {order_id}")
         self.policy.order_created(order_id, arrival)
         if arrival.cancel_after is not None:
-            self.kernel.at(now + arrival.cancel_after, lambda: self._cancel(order_id), priority=CUSTOMER, label="cancel")
+            self.kernel.at(
+                now + arrival.cancel_after, lambda: self._cancel(order_id), priority=CUSTOMER, label="cancel"
+            )
 
     def _cancel(self, order_id: str) -> None:
         with self.services.uow_factory() as uow:
@@ -136,8 +143,11 @@ class Simulation:
         try:
             self.services.bus.handle(
                 cmd.TransitionWorkOrder(
-                    order_id=order_id, action="cancel", expected_version=order.version,
-                    reason="customer cancelled", actor="customer",
+                    order_id=order_id,
+                    action="cancel",
+                    expected_version=order.version,
+                    reason="customer cancelled",
+                    actor="customer",
                 )
             )
         except Conflict:

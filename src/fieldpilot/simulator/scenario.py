@@ -172,6 +172,8 @@ def shipped_scenarios() -> list[str]:
 
 def scenario_from_mapping(data: Mapping[str, Any]) -> Scenario:
     body = dict(data)
+    if "name" not in body or "day" not in body:
+        raise InvalidInput("scenario", "needs a name and a day")
     fleet = dict(body.pop("fleet", {}))
     if "shifts" in fleet:
         fleet["shifts"] = tuple(_build(ShiftPattern, _times(s)) for s in fleet["shifts"])
@@ -186,7 +188,7 @@ def scenario_from_mapping(data: Mapping[str, Any]) -> Scenario:
     disruptions = dict(body.pop("disruptions", {}))
     if "jams" in disruptions:
         disruptions["jams"] = _build(Jams, disruptions["jams"])
-    return _build(
+    scenario: Scenario = _build(
         Scenario,
         {
             **body,
@@ -200,6 +202,7 @@ def scenario_from_mapping(data: Mapping[str, Any]) -> Scenario:
             "disruptions": _build(Disruptions, disruptions),
         },
     )
+    return scenario
 
 
 def _times(data: Mapping[str, Any]) -> dict[str, Any]:
