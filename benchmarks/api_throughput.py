@@ -198,9 +198,7 @@ def print_table(results: list[Result], *, clients: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--orders", type=int, default=1000)
     parser.add_argument("--lists", type=int, default=500)
     parser.add_argument("--clients", type=int, default=4)
@@ -212,9 +210,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             with database() as url:
                 print(f"{backend}: {args.orders} creates, {args.lists} lists ...", flush=True)
-                results += run_backend(
-                    backend, url, orders=args.orders, lists=args.lists, clients=args.clients
-                )
+                results += run_backend(backend, url, orders=args.orders, lists=args.lists, clients=args.clients)
         except OperationalError as error:
             print(f"{backend}: skipped, the database server is unreachable ({error.orig})")
     print_table(results, clients=args.clients)
