@@ -18,6 +18,11 @@ this module's fixtures through their own conftest):
 - `clean_database` (function): empties every table of `database_url` before the test.
 - `sql_uow_factory` (function): `sql_uow_factory(clock=None) -> SqlAlchemyUnitOfWork`, a fresh
   unit of work on the clean database; `clock` defaults to the real UTC clock.
+
+`database_url` starts the storage mappers (`fieldpilot.storage.start_mappers`), so domain objects
+built in a test that uses these fixtures can be stored. On SQLite a unit of work holds the write
+lock from its first statement to its end: a test must not keep one open while another unit of
+work in the same thread touches the database (it would wait out the busy timeout).
 """
 
 from __future__ import annotations
