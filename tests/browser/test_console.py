@@ -10,7 +10,6 @@ import httpx
 from fieldpilot.domain.commands import DispatchOrder
 from fieldpilot.domain.work_order import OrderStatus
 from fieldpilot.service.unit_of_work import OrderQuery
-
 from tests.browser.conftest import screenshot, sign_in
 from tests.browser.server import LiveServer
 

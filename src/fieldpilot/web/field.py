@@ -13,15 +13,17 @@ import base64
 import binascii
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from fieldpilot.bootstrap import Services
 from fieldpilot.domain.errors import InvalidInput
-from fieldpilot.domain.work_order import OPEN_STATUSES, OrderStatus
+from fieldpilot.domain.work_order import OPEN_STATUSES, OrderStatus, WorkOrder
 from fieldpilot.service.unit_of_work import OrderQuery
 
+DONE = frozenset({OrderStatus.COMPLETED, OrderStatus.CLOSED})
 MAX_PHOTO_BYTES = 8 * 1024 * 1024
 MAX_PHOTOS = 10
 CLOSE_OUT_STEPS = (
@@ -143,12 +145,18 @@ class FieldReports:
             return self.reports.get(order_id)
 
 
-def todays_route(services: Services, technician_id: str, *, reports: FieldReports) -> list[dict[str, Any]]:
-    """The technician's open orders in visiting order, each with what the app shows of it."""
+def todays_route(
+    services: Services, technician_id: str, *, reports: FieldReports, now: datetime
+) -> list[dict[str, Any]]:
+    """The technician's open orders in visiting order (then today's finished ones), each with what
+    the app shows of it."""
+    tz = ZoneInfo(services.dispatch.timezone)
+    today = now.astimezone(tz).date()
     with services.uow_factory() as uow:
-        mine = uow.orders.search(
-            OrderQuery(statuses=OPEN_STATUSES, technician_id=technician_id, limit=500, sort="planned_start")
+        found = uow.orders.search(
+            OrderQuery(statuses=OPEN_STATUSES | DONE, technician_id=technician_id, limit=500, sort="planned_start")
         ).items
+        mine = [o for o in found if o.status not in DONE or _finished_on(o, tz) == today]
         stops = []
         for order in mine:
             site = uow.sites.get(order.site_id)
@@ -198,7 +206,11 @@ def todays_route(services: Services, technician_id: str, *, reports: FieldReport
                     "field_report": None if report is None else report.summary(),
                 }
             )
-    on_route = [s for s in stops if s["status"] != OrderStatus.ON_HOLD.value]
-    held = [s for s in stops if s["status"] == OrderStatus.ON_HOLD.value]
-    on_route.sort(key=lambda s: (s["planned_start"] or "9999", s["id"]))
-    return on_route + held
+    rank = {OrderStatus.ON_HOLD.value: 1, OrderStatus.COMPLETED.value: 2, OrderStatus.CLOSED.value: 2}
+    stops.sort(key=lambda s: (rank.get(str(s["status"]), 0), str(s["planned_start"] or "9999"), str(s["id"])))
+    return stops
+
+
+def _finished_on(order: WorkOrder, tz: ZoneInfo) -> date | None:
+    done = order.milestones.get("resolution")
+    return None if done is None else done.astimezone(tz).date()

@@ -182,7 +182,7 @@ def create_web_router(services: Services) -> APIRouter:
             "technician_id": who.technician_id,
             "now": now().isoformat(),
             "position_period_seconds": 60,
-            "stops": field.todays_route(services, who.technician_id, reports=reports),
+            "stops": field.todays_route(services, who.technician_id, reports=reports, now=now()),
         }
 
     @router.post("/web/api/me/position", status_code=204)
@@ -211,6 +211,16 @@ def create_web_router(services: Services) -> APIRouter:
         report = reports.add(order_id=order_id, technician_id=order.technician_id, body=body.model_dump(), at=now())
         hub.publish("FieldReportAdded", {"order_id": order_id})
         return report.summary()
+
+    @router.get("/web/api/orders/{order_id}/field-report/photos/{index}")
+    def field_photo(order_id: str, index: int, request: Request) -> Response:
+        who = actor(request, Permission.ORDER_READ)
+        authorize(who, Permission.ORDER_READ, order=queries.load_order(services.uow_factory, order_id))
+        report = reports.get(order_id)
+        if report is None or not 0 <= index < len(report.photos):
+            raise NotFound("photo", f"{order_id}/{index}")
+        media, data = report.photos[index]
+        return Response(data, media_type=media, headers={"Cache-Control": "private, no-store"})
 
     # --- manager dashboard -----------------------------------------------------------------
 

@@ -21,6 +21,7 @@ if (!me.permissions.includes("order:list")) {
 }
 
 async function start() {
+  bindKeys();
   legend($("map-legend"));
   await refresh();
   setInterval(tickCountdowns, 1000);
@@ -177,18 +178,20 @@ $("move-form").onsubmit = async (event) => {
   }
 };
 
-$("queue-filter").addEventListener("input", renderQueue);
-$("queue").addEventListener("keydown", (event) => {
-  if (event.key === "Enter" && state.queue[state.selected]) openOrder(state.queue[state.selected].id);
-});
-document.addEventListener("keydown", (event) => {
-  if (event.target.matches("input, textarea, select") || event.ctrlKey || event.metaKey || event.altKey) return;
-  const go = { a: "alerts", b: "board", m: "map" };
-  if (event.key === "/") { event.preventDefault(); $("queue-filter").focus(); }
-  else if (event.key === "j" || event.key === "k") {
-    state.selected = Math.max(0, state.selected + (event.key === "j" ? 1 : -1));
-    renderQueue();
-    $("queue").focus();
-  } else if (go[event.key]) { $(`${go[event.key]}-panel`).scrollIntoView(); ($(`${go[event.key]}-panel`).querySelector("[tabindex='0'], button") || $(`${go[event.key]}-panel`)).focus(); }
-  else if (event.key === "?") document.querySelector(".shortcuts").scrollIntoView();
-});
+function bindKeys() {
+  $("queue-filter").addEventListener("input", renderQueue);
+  $("queue").addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && state.queue[state.selected]) openOrder(state.queue[state.selected].id);
+  });
+  document.addEventListener("keydown", (event) => {
+    if (event.target.matches("input, textarea, select") || event.ctrlKey || event.metaKey || event.altKey) return;
+    const go = { a: "alerts", b: "board", m: "map" };
+    if (event.key === "/") { event.preventDefault(); $("queue-filter").focus(); }
+    else if (event.key === "j" || event.key === "k") {
+      state.selected = Math.max(0, state.selected + (event.key === "j" ? 1 : -1));
+      renderQueue();
+      $("queue").focus();
+    } else if (go[event.key]) { $(`${go[event.key]}-panel`).scrollIntoView(); ($(`${go[event.key]}-panel`).querySelector("[tabindex='0'], button") || $(`${go[event.key]}-panel`)).focus(); }
+    else if (event.key === "?") document.querySelector(".shortcuts").scrollIntoView();
+  });
+}

@@ -24,6 +24,8 @@ function isNetworkError(error) {
   return !(error && typeof error.status === "number");
 }
 
+const TARGET = { accept: "accepted", decline: "new", start_travel: "en_route", arrive: "on_site", complete: "completed", hold: "on_hold" };
+
 async function sendAction(auth, item, versions) {
   const send = (version) => api(auth, `/api/v1/orders/${item.order_id}/actions/${item.action}`, {
     method: "POST", headers: { "If-Match": `"${version}"` }, body: item.reason ? { reason: item.reason } : {},
@@ -31,11 +33,13 @@ async function sendAction(auth, item, versions) {
   try {
     return await send(versions[item.order_id] ?? item.base_version);
   } catch (error) {
-    if (error.status !== 412) throw error;
-    // Stale only because the plan re-timed the visit? Same status and still mine: send again.
+    if (error.status !== 412 && error.status !== 409) throw error;
     const current = await api(auth, `/api/v1/orders/${item.order_id}`);
-    if (current.status !== item.from_status) throw Object.assign(error, { current });
-    return await send(current.version);
+    // Sent before, and only the reply was lost: the order is where this action takes it.
+    if (current.status === TARGET[item.action]) return current;
+    // Stale only because the plan re-timed the visit? Same status and still mine: send again.
+    if (error.status === 412 && current.status === item.from_status) return await send(current.version);
+    throw Object.assign(error, { current });
   }
 }
 
@@ -49,7 +53,18 @@ function conflictText(item, error) {
 }
 
 // Send everything queued, oldest first. Returns { sent, conflicts, blocked } (blocked: offline).
-export async function replay(auth) {
+// One replay at a time, across the app's tabs too: two would send the same action twice.
+let running = null;
+export function replay(auth) {
+  if (!running) {
+    const work = () => replayNow(auth);
+    running = (navigator.locks ? navigator.locks.request("fieldpilot-outbox", work) : work())
+      .finally(() => { running = null; });
+  }
+  return running;
+}
+
+async function replayNow(auth) {
   const versions = {};
   const failedOrders = new Set();
   let sent = 0;

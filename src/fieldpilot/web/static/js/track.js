@@ -33,9 +33,15 @@ function render(view) {
   const map = document.getElementById("tech-map");
   map.hidden = !view.position;
   if (view.position) {
+    // A schematic, not a map: how far the technician still is from you (nothing else is shown).
+    const km = view.position.distance_km;
+    const x = 86 - Math.min(1, (km ?? 10) / 20) * 72;
     map.replaceChildren(svg("svg", { viewBox: "0 0 100 60" },
-      svg("circle", { cx: 50, cy: 30, r: 4, fill: "#6a1b9a" }),
-      svg("text", { x: 56, y: 32, "font-size": 5 }, view.position.distance_km === null ? "on the way" : `about ${view.position.distance_km} km away`)));
+      svg("line", { x1: x, y1: 30, x2: 86, y2: 30, stroke: "#90a4ae", "stroke-dasharray": "2 2" }),
+      svg("path", { d: "M80 32 L86 26 L92 32 L92 38 L80 38 Z", fill: "#0b5394" }),
+      svg("text", { x: 86, y: 46, "font-size": 4, "text-anchor": "middle" }, "you"),
+      svg("circle", { cx: x, cy: 30, r: 3.5, fill: "#6a1b9a" }),
+      svg("text", { x, y: 22, "font-size": 4.5, "text-anchor": "middle" }, km === null ? "on the way" : `about ${km} km away`)));
   }
   document.getElementById("rating").hidden = !view.can_rate;
   document.getElementById("thanks").hidden = view.rating === null || view.rating === undefined;
