@@ -90,7 +90,7 @@ def simulate(
 def comparison_table(comparison: Comparison) -> Table:
     summary, changes = comparison.summary(), comparison.changes()
     table = Table(title=f"{comparison.scenario}: {len(comparison.seeds)} seed(s), mean ± 95% CI")
-    table.add_column("metric")
+    table.add_column("metric", no_wrap=True)
     for policy in comparison.policies:
         table.add_column(policy, justify="right")
     pairs = [(p, b) for p in comparison.policies if p not in BASELINES for b in BASELINES if b in comparison.policies]
