@@ -21,7 +21,6 @@ from typing import Any
 
 from fieldpilot.domain.errors import InvalidInput
 from fieldpilot.engine.candidates import Ranking, rank
-from fieldpilot.engine.checker import Violation
 from fieldpilot.engine.explain import (
     Candidate,
     DecisionRecord,
@@ -41,7 +40,6 @@ __all__ = [
     "ForcedAssignment",
     "InsertionDecision",
     "Offer",
-    "Violation",
     "apply_assignment",
     "evaluate_force_assign",
     "insert",
@@ -81,9 +79,7 @@ class Offer:
         }
 
 
-def insert(
-    problem: DispatchProblem, order_id: str, *, params: DispatchParams = _DEFAULT_PARAMS
-) -> InsertionDecision:
+def insert(problem: DispatchProblem, order_id: str, *, params: DispatchParams = _DEFAULT_PARAMS) -> InsertionDecision:
     """The cheapest feasible technician and position for the order, with its decision record."""
     problem = without_order(problem, order_id)
     clock = clock_for(problem)
@@ -124,14 +120,10 @@ def evaluate_force_assign(
     problem = without_order(problem, order_id)
     best = rank(problem, problem.order(order_id), params=params, keep=1, clock=clock_for(problem))
     reference = best.ranked[0].cost.total if best.ranked else None
-    return evaluate_forced(
-        problem, order_id, technician_id, position, params=params, best_automatic_cost=reference
-    )
+    return evaluate_forced(problem, order_id, technician_id, position, params=params, best_automatic_cost=reference)
 
 
-def decision_record(
-    problem: DispatchProblem, ranking: Ranking, *, mode: str, params: DispatchParams
-) -> DecisionRecord:
+def decision_record(problem: DispatchProblem, ranking: Ranking, *, mode: str, params: DispatchParams) -> DecisionRecord:
     clock = clock_for(problem)
     order = ranking.order
     winner = ranking.ranked[0] if ranking.ranked else None

@@ -28,9 +28,7 @@ def one_visit(*, start: int = START, duration: int = 30 * MINUTE, **extra: Any) 
     return Plan((Route("T-1", (visit,), tuple(extra.pop("breaks", ()))),))
 
 
-def codes(
-    tech: Any = None, orders: Any = None, plan: Plan | None = None, **problem: Any
-) -> set[ViolationCode]:
+def codes(tech: Any = None, orders: Any = None, plan: Plan | None = None, **problem: Any) -> set[ViolationCode]:
     technicians = [tech or a_technician()]
     found = check_plan(
         a_problem(technicians=technicians, orders=orders or [an_order()], **problem),

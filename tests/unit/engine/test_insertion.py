@@ -54,9 +54,7 @@ def test_keeps_promised_visits_inside_their_window() -> None:
 
 
 def test_never_inserts_before_an_en_route_visit() -> None:
-    tech = with_route(
-        a_technician(start_location=3), [PlannedVisit("P-1", 8 * HOUR + 1200, PinKind.EN_ROUTE)]
-    )
+    tech = with_route(a_technician(start_location=3), [PlannedVisit("P-1", 8 * HOUR + 1200, PinKind.EN_ROUTE)])
     orders = [an_order(id="P-1", location=5), an_order(location=3)]
     decision = insert(a_problem(technicians=[tech], orders=orders), "O-1")
     assert decision.assignment is not None
@@ -70,9 +68,7 @@ def test_fetches_missing_parts_from_the_nearest_warehouse_that_has_them() -> Non
         WarehouseStock("W-empty", location=1, stock={}),
     ]
     tech = a_technician(stock={"valve": 1})
-    problem = a_problem(
-        technicians=[tech], orders=[an_order(location=3, parts={"valve": 2})], warehouses=stores
-    )
+    problem = a_problem(technicians=[tech], orders=[an_order(location=3, parts={"valve": 2})], warehouses=stores)
     decision = insert(problem, "O-1")
     assert decision.assignment is not None
     assert decision.assignment.restock is not None

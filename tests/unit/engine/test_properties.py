@@ -146,18 +146,12 @@ def test_pinned_visits_never_move(problem: DispatchProblem, pins: list[PinKind])
             problem = apply_assignment(problem, decision.assignment, params=PARAMS)
     pinned = pin_some(problem, pins)
     before = {
-        t.id: [
-            (v.order_id, v.planned_start if v.pin and v.pin.fixes_start else None) for v in t.route if v.pin
-        ]
+        t.id: [(v.order_id, v.planned_start if v.pin and v.pin.fixes_start else None) for v in t.route if v.pin]
         for t in pinned.technicians
     }
     after = dispatch_all(pinned)
     for tech in after.technicians:
-        kept = [
-            (v.order_id, v.planned_start if v.pin and v.pin.fixes_start else None)
-            for v in tech.route
-            if v.pin
-        ]
+        kept = [(v.order_id, v.planned_start if v.pin and v.pin.fixes_start else None) for v in tech.route if v.pin]
         assert kept == before[tech.id]
 
 
@@ -194,9 +188,7 @@ def exhaustive_best(problem: DispatchProblem, order: OrderRequest) -> float | No
     costs = []
     for tech in problem.technicians:
         schedule = cached_schedule(problem, tech, params=PARAMS)
-        verdict = check_technician(
-            problem, order, tech, schedule=schedule, window=window, clock=clock_for(problem)
-        )
+        verdict = check_technician(problem, order, tech, schedule=schedule, window=window, clock=clock_for(problem))
         if not verdict.eligible:
             continue
         stop_here = stop

@@ -48,11 +48,7 @@ def test_rejects_with_the_hard_reason(code: ReasonCode, tech: dict[str, Any], or
 def test_no_feasible_position_when_planned_visits_fill_the_window() -> None:
     tech = with_route(
         a_technician(),
-        [
-            PlannedVisit(
-                "P-1", 8 * HOUR + 10 * MINUTE, promised_window=Window(8 * HOUR, 8 * HOUR + 20 * MINUTE)
-            )
-        ],
+        [PlannedVisit("P-1", 8 * HOUR + 10 * MINUTE, promised_window=Window(8 * HOUR, 8 * HOUR + 20 * MINUTE))],
     )
     planned = an_order(id="P-1", location=1, duration=2 * HOUR)
     new = an_order(id="O-1", location=1, latest_start=8 * HOUR + 30 * MINUTE, duration=HOUR)

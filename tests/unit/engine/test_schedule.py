@@ -42,9 +42,7 @@ def test_takes_the_break_in_the_first_gap_after_its_window_opens() -> None:
 
 
 def test_takes_the_break_early_when_the_next_visit_would_run_past_it() -> None:
-    tech = with_route(
-        a_technician(breaks=(BreakWindow(9 * HOUR, 10 * HOUR, 30 * MINUTE),)), [PlannedVisit("A", 0)]
-    )
+    tech = with_route(a_technician(breaks=(BreakWindow(9 * HOUR, 10 * HOUR, 30 * MINUTE),)), [PlannedVisit("A", 0)])
     orders = [an_order(id="A", location=1, earliest_start=9 * HOUR, duration=2 * HOUR)]
     schedule = schedule_route(a_problem(technicians=[tech], orders=orders), tech, params=PARAMS)
     assert [(b.start, b.end) for b in schedule.breaks] == [(9 * HOUR, 9 * HOUR + 30 * MINUTE)]
