@@ -64,6 +64,10 @@ def snapshots(draw: st.DrawFn, *, congestion: bool = True) -> DispatchProblem:
         breaks = ()
         if draw(st.booleans()):
             breaks = (BreakWindow(12 * HOUR, 14 * HOUR, 30 * MINUTE),)
+        absences = ()
+        if draw(st.integers(0, 3)) == 0:
+            away = draw(st.integers(8, 15)) * HOUR
+            absences = (Window(away, away + draw(st.sampled_from([HOUR, 3 * HOUR, 10 * HOUR]))),)
         techs.append(
             TechnicianState(
                 id=f"T-{index}",
@@ -76,6 +80,8 @@ def snapshots(draw: st.DrawFn, *, congestion: bool = True) -> DispatchProblem:
                 skills={"boiler": draw(st.integers(1, 3))},
                 stock={"valve": draw(st.integers(0, 2))},
                 breaks=breaks,
+                absences=absences,
+                tools=frozenset({"ladder"}) if draw(st.booleans()) else frozenset(),
                 served_customers=frozenset({f"C-{draw(st.integers(0, 2))}"}),
             )
         )
@@ -96,6 +102,7 @@ def snapshots(draw: st.DrawFn, *, congestion: bool = True) -> DispatchProblem:
                 latest_start=None if opens is None else opens + width,
                 required_skills={"boiler": draw(st.integers(1, 3))} if draw(st.booleans()) else {},
                 parts={"valve": draw(st.integers(1, 2))} if draw(st.integers(0, 3)) == 0 else {},
+                required_tools=frozenset({"ladder"}) if draw(st.integers(0, 3)) == 0 else frozenset(),
                 priority=draw(st.integers(1, 4)),
                 sla_deadline=draw(st.none() | st.integers(9, 16).map(lambda h: h * HOUR)),
                 customer_id=f"C-{draw(st.integers(0, 2))}",
