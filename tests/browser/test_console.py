@@ -146,3 +146,16 @@ def test_the_console_fills_a_wall_screen(browser: Any, server: LiveServer) -> No
         screenshot(page, "console-wall")
     finally:
         context.close()
+
+
+def test_the_map_follows_a_technicians_position_live(page: Any, server: LiveServer) -> None:
+    sign_in(page, server, "/console", "dispatcher")
+    page.wait_for_selector("main[data-ready]")
+    dot = page.locator(f".tech-dot[data-technician='{server.technician_id}']")
+    before = dot.get_attribute("cx")
+    headers = {"Authorization": f"Bearer {server.token('technician')}"}
+    reply = httpx.post(
+        f"{server.url}/web/api/me/position", headers=headers, json={"lat": 45.80, "lon": 4.70}, timeout=10
+    )
+    assert reply.status_code == 204
+    page.locator(f".tech-dot[data-technician='{server.technician_id}']:not([cx='{before}'])").wait_for(timeout=5000)

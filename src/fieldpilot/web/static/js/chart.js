@@ -23,6 +23,11 @@ export function barChart(container, bars, { series = [""], max = null, format = 
     });
     root.append(svg("text", { x: pad.l + i * slot + slot / 2, y: height - pad.b + 14, "text-anchor": "middle" }, bar.label));
   });
-  if (series.length > 1) series.forEach((name, j) => root.append(svg("text", { x: pad.l + j * 90, y: 11, fill: PALETTE[j] }, `■ ${name}`)));
+  if (series.length > 1) {
+    series.forEach((name, j) => {
+      root.append(svg("rect", { x: pad.l + j * 90, y: 3, width: 8, height: 8, fill: PALETTE[j % PALETTE.length] }));
+      root.append(svg("text", { x: pad.l + j * 90 + 11, y: 11 }, name));
+    });
+  }
   container.replaceChildren(root);
 }

@@ -26,7 +26,13 @@ async function start() {
   await refresh();
   setInterval(tickCountdowns, 1000);
   let timer = null;
-  liveEvents(auth, "/web/api/events", () => {
+  let mapTimer = null;
+  liveEvents(auth, "/web/api/events", (name) => {
+    if (name === "TechnicianPosition") {
+      // Positions arrive all the time: they move dots on the map, nothing else.
+      if (!mapTimer) mapTimer = setTimeout(() => { mapTimer = null; refreshMap(); }, 1000);
+      return;
+    }
     clearTimeout(timer);
     timer = setTimeout(refresh, 250); // a burst of events (one move re-times a route) -> one refresh
   }, (up) => {
@@ -49,6 +55,10 @@ async function refresh() {
   drawBoard($("board"), board, { onDrop: askMove, onOpen: openOrder, readOnly: !state.canDispatch });
   drawMap($("map"), map, { tileUrl: main.dataset.tileUrl, onOrder: openOrder });
   main.dataset.ready = String(Date.now());
+}
+
+async function refreshMap() {
+  drawMap($("map"), await api(auth, "/web/api/map"), { tileUrl: main.dataset.tileUrl, onOrder: openOrder });
 }
 
 function renderQueue() {

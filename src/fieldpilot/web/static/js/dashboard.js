@@ -8,7 +8,11 @@ const main = $("main");
 await requireUser(auth, { main, form: $("login") });
 await load();
 let timer = null;
-liveEvents(auth, "/web/api/events", () => { clearTimeout(timer); timer = setTimeout(load, 2000); });
+liveEvents(auth, "/web/api/events", (name) => {
+  if (name === "TechnicianPosition") return; // positions move no figure on this screen
+  clearTimeout(timer);
+  timer = setTimeout(load, 2000);
+});
 
 async function load() {
   const d = await api(auth, "/web/api/dashboard");
