@@ -9,6 +9,7 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 import uvicorn
@@ -59,9 +60,9 @@ def free_port() -> int:
 
 
 def demo_services(
-    *, technicians: int = 8, customers: int = 40, orders: int = 24
+    settings: dict[str, Any] | None = None, *, technicians: int = 8, customers: int = 40, orders: int = 24
 ) -> tuple[Services, FixedClock, dict[str, str], str]:
-    services, clock = memory_services(NOW, timezone="Europe/Paris")
+    services, clock = memory_services(NOW, **{"timezone": "Europe/Paris", **(settings or {})})
     plan = plan_demo(seed=2026, now=NOW, technicians=technicians, customers=customers, orders=orders)
     loader_clock = DemoClock(NOW)
     # The loader moves its own clock; the services read the fixed one, so keep them in step.
@@ -116,8 +117,8 @@ class _Mirror:
         return self._own.current
 
 
-def start_server() -> LiveServer:
-    services, clock, passwords, technician_id = demo_services()
+def start_server(**settings: Any) -> LiveServer:
+    services, clock, passwords, technician_id = demo_services(settings)
     app = create_app(services=services)
     app.include_router(create_web_router(services))
     port = free_port()

@@ -11,7 +11,7 @@ from fieldpilot.domain.commands import DispatchOrder
 from fieldpilot.domain.work_order import OrderStatus
 from fieldpilot.service.unit_of_work import OrderQuery
 from tests.browser.conftest import screenshot, sign_in
-from tests.browser.server import LiveServer
+from tests.browser.server import LiveServer, start_server
 
 
 def a_move_that_breaks_a_rule(server: LiveServer) -> tuple[str, str, str]:
@@ -159,3 +159,30 @@ def test_the_map_follows_a_technicians_position_live(page: Any, server: LiveServ
     )
     assert reply.status_code == 204
     page.locator(f".tech-dot[data-technician='{server.technician_id}']:not([cx='{before}'])").wait_for(timeout=5000)
+
+
+def test_a_visit_can_be_moved_with_the_keyboard(page: Any, server: LiveServer) -> None:
+    order_id, _, _ = a_move_that_breaks_a_rule(server)
+    sign_in(page, server, "/console", "dispatcher")
+    page.wait_for_selector("main[data-ready]")
+    page.focus(f".visit[data-order='{order_id}']")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("Enter")
+    page.locator("#move-cost").wait_for()
+    page.click("#move-cancel")
+
+
+def test_the_map_uses_a_tile_server_when_one_is_configured(browser: Any) -> None:
+    tiles = start_server(tile_url="http://127.0.0.1:9/tiles/{z}/{x}/{y}.png")
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    try:
+        sign_in(page, tiles, "/console", "dispatcher")
+        page.wait_for_selector("main[data-ready]")
+        first = page.locator("#map svg image").first
+        assert str(first.get_attribute("href")).startswith("http://127.0.0.1:9/tiles/")
+        assert page.locator("#map svg .tech-dot").count() == 8
+    finally:
+        context.close()
+        tiles.stop()

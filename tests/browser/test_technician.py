@@ -13,7 +13,7 @@ import pytest
 from fieldpilot.domain import commands as cmd
 from fieldpilot.domain.work_order import OrderStatus
 from tests.browser.conftest import PHONE, screenshot, sign_in
-from tests.browser.server import LiveServer
+from tests.browser.server import LiveServer, give_work
 
 # A JPEG's structure with an EXIF segment that carries a GPS position (enough for the stripper).
 EXIF = b"Exif\x00\x00GPSLatitude=45.7640;GPSLongitude=4.8357"
@@ -108,25 +108,13 @@ def test_an_order_reassigned_meanwhile_is_shown_as_a_conflict(phone: Any, server
 
 
 def test_a_field_report_keeps_the_photo_without_its_location(browser: Any, server: LiveServer) -> None:
-    with server.services.uow_factory() as uow:
-        mine = [o for o in uow.orders.open_orders() if o.technician_id == server.technician_id]
-    if not mine:
-        server.services.bus.handle(
-            cmd.DispatchOrder(
-                order_id=_a_new_order(server),
-                mode=cmd.DispatchMode.FORCE,
-                technician_id=server.technician_id,
-                reason="test",
-                actor="test",
-            )
-        )
+    (order_id,) = give_work(server.services, server.technician_id, count=1)
     context = browser.new_context(viewport=PHONE)
     page = context.new_page()
     try:
         sign_in(page, server, "/technician", "technician")
-        stop = page.locator("main[data-synced] .stop").first
+        stop = page.locator(f"main[data-synced] .stop[data-order='{order_id}']")
         stop.locator("button", has_text="Details").click()
-        order_id = stop.get_attribute("data-order")
         page.fill("#notes", "Replaced the valve")
         page.fill("#parts", "gas_valve x1")
         page.set_input_files(
@@ -155,11 +143,6 @@ def test_the_app_reports_its_position_while_on_shift(phone: Any, server: LiveSer
     assert me["reported"] and (me["lat"], me["lon"]) == (45.75, 4.85)
 
 
-def _a_new_order(server: LiveServer) -> str:
-    with server.services.uow_factory() as uow:
-        return next(o.id for o in uow.orders.open_orders() if o.status is OrderStatus.NEW)
-
-
 def test_the_app_opens_offline_from_its_service_worker(phone: Any, server: LiveServer) -> None:
     assert phone.evaluate("navigator.serviceWorker.ready.then(() => true)")
     phone.reload()
@@ -169,3 +152,18 @@ def test_the_app_opens_offline_from_its_service_worker(phone: Any, server: LiveS
     phone.locator(".stop").first.wait_for()
     assert "offline" in phone.locator("#net").inner_text()
     phone.context.set_offline(False)
+
+
+def test_a_hold_needs_a_reason_and_keeps_it(phone: Any, server: LiveServer) -> None:
+    (order_id,) = give_work(server.services, server.technician_id, count=1)
+    phone.reload()
+    stop = phone.locator(f"main[data-synced] .stop[data-order='{order_id}']")
+    stop.locator("button[data-action='hold']").click()
+    phone.fill(f"#hold-{order_id}", "customer not at home")
+    phone.locator(".hold-form button[type=submit]").click()
+    phone.locator(f".stop[data-order='{order_id}'][data-status='on_hold']").wait_for()
+    phone.locator("main[data-pending='0']").wait_for()
+    with server.services.uow_factory() as uow:
+        order = uow.orders.get(str(order_id))
+    assert order is not None and order.status is OrderStatus.ON_HOLD
+    assert order.hold_reason == "customer not at home"

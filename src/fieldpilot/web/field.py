@@ -214,3 +214,16 @@ def todays_route(
 def _finished_on(order: WorkOrder, tz: ZoneInfo) -> date | None:
     done = order.milestones.get("resolution")
     return None if done is None else done.astimezone(tz).date()
+
+
+def on_shift(services: Services, technician_id: str, *, now: datetime) -> bool:
+    """Whether the technician works now: inside today's shift (their timezone), not absent."""
+    with services.uow_factory() as uow:
+        tech = uow.technicians.get(technician_id)
+    if tech is None or not tech.active:
+        return False
+    local = now.astimezone(ZoneInfo(tech.timezone))
+    shift = next((s for s in tech.shifts if s.weekday == local.weekday()), None)
+    if shift is None or not shift.start <= local.time() < shift.end:
+        return False
+    return not any(a.start <= now < a.end for a in tech.absences)

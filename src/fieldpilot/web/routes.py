@@ -60,7 +60,11 @@ class FieldReportIn(BaseModel):
     signature: str | None = Field(default=None, max_length=2_000_000)
 
 
-def create_web_router(services: Services) -> APIRouter:
+def create_web_router(services: Services, *, position_period_seconds: int = 60) -> APIRouter:
+    """The screens and their endpoints. `position_period_seconds`: how often the technician app
+    reports its position while on shift."""
+    if not 5 <= position_period_seconds <= 3600:
+        raise ValueError("position_period_seconds must be 5..3600")
     router = APIRouter(include_in_schema=False)
     hub = hub_of(services.bus)
     acks = operations.Acknowledgements()
@@ -181,7 +185,8 @@ def create_web_router(services: Services) -> APIRouter:
         return {
             "technician_id": who.technician_id,
             "now": now().isoformat(),
-            "position_period_seconds": 60,
+            "position_period_seconds": position_period_seconds,
+            "on_shift": field.on_shift(services, who.technician_id, now=now()),
             "stops": field.todays_route(services, who.technician_id, reports=reports, now=now()),
         }
 

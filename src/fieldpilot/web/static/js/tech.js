@@ -71,17 +71,29 @@ function render() {
   renderDetail();
 }
 
-function act(stop, action) {
-  let reason = "";
-  if (action === "hold") {
-    reason = prompt("Why is this visit on hold?") || "";
-    if (!reason.trim()) return;
+function act(stop, action, reason = "") {
+  if (action === "hold" && !reason.trim()) {
+    askHoldReason(stop);
+    return;
   }
   outbox.push({ kind: "action", order_id: stop.id, action, reason, from_status: stop.status, base_version: stop.version });
   stop.status = TARGET[action];
   localStorage.setItem(ROUTE_KEY, JSON.stringify(route));
   render();
   sync();
+}
+
+function askHoldReason(stop) {
+  const card = document.querySelector(`.stop[data-order="${stop.id}"]`);
+  const input = el("input", { id: `hold-${stop.id}`, required: true, maxlength: 500, placeholder: "e.g. awaiting parts" });
+  const form = el("form", { class: "hold-form" },
+    el("label", { for: `hold-${stop.id}` }, "Why is this visit on hold?"), input,
+    el("div", { class: "actions" },
+      el("button", { type: "submit" }, "Put on hold"),
+      el("button", { type: "button", class: "secondary", onclick: () => form.remove() }, "Cancel")));
+  form.addEventListener("submit", (event) => { event.preventDefault(); act(stop, "hold", input.value); });
+  card.append(form);
+  input.focus();
 }
 
 function renderDetail() {
@@ -144,7 +156,7 @@ function startPositionReports() {
   if (!("geolocation" in navigator)) return;
   const period = Number(localStorage.getItem("fieldpilot.positionPeriod")) || route?.position_period_seconds || 60;
   const report = () => {
-    if (!navigator.onLine || !route?.stops.length) return; // on shift: while there is work today
+    if (!navigator.onLine || !route?.on_shift) return; // only while on shift
     navigator.geolocation.getCurrentPosition((p) => {
       api(auth, "/web/api/me/position", { method: "POST", body: { lat: p.coords.latitude, lon: p.coords.longitude, accuracy_m: p.coords.accuracy } }).catch(() => {});
     }, () => {}, { maximumAge: period * 1000, timeout: 10000 });
