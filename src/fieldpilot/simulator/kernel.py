@@ -39,9 +39,10 @@ class Entry:
 class Kernel:
     """A virtual clock in whole seconds since `start`, and the queue of what happens next."""
 
-    def __init__(self, start: datetime) -> None:
+    def __init__(self, start: datetime, *, clock: FixedClock | None = None) -> None:
         self.start = start
-        self.clock = FixedClock(start)
+        self.clock = clock or FixedClock(start)
+        self.clock.current = start
         self.now = 0
         self._queue: list[Entry] = []
         self._sequence = 0

@@ -26,7 +26,7 @@ from fieldpilot.simulator.kernel import CUSTOMER, OBSERVER
 from fieldpilot.simulator.policies import Policy, make_policy
 from fieldpilot.simulator.technicians import Technician
 from fieldpilot.simulator.timeline import OrderTimeline, Recorder, TechnicianLog
-from fieldpilot.simulator.world import build_world, customer_id, site_id
+from fieldpilot.simulator.world import World, build_world, customer_id, site_id
 
 CANCELLABLE = frozenset({OrderStatus.NEW, OrderStatus.ASSIGNED, OrderStatus.ACCEPTED, OrderStatus.EN_ROUTE})
 
@@ -48,15 +48,17 @@ class DayResult:
 
 
 class Simulation:
-    def __init__(self, day: Day, policy: str, *, travel: TravelTimes | None = None) -> None:
+    def __init__(self, day: Day, policy: str, *, travel: TravelTimes | None = None, world: World | None = None) -> None:
         self.day = day
-        self.world = build_world(day, dynamic=policy == "dynamic", travel=travel)
+        self.world = world or build_world(day, dynamic=policy == "dynamic", travel=travel)
         self.kernel = self.world.kernel
         self.services = self.world.services
         self.recorder = Recorder(self.kernel.second_of)
         self.recorder.now = lambda: self.kernel.now
         self.recorder.attach(self.services.bus)
         self._time_auto_dispatch()
+        self._calling: Arrival | None = None
+        self.services.bus.event_handlers.setdefault(OrderCreated, []).insert(0, self._created)
         self.timelines = self.recorder.orders
         self.arrivals: dict[str, Arrival] = {}
         self.policy: Policy = make_policy(policy, self)
@@ -105,35 +107,42 @@ class Simulation:
     def _call(self, arrival: Arrival) -> None:
         now = self.kernel.now
         command = cmd.CreateWorkOrder(
-            customer_id=customer_id(arrival.key),
-            site_id=site_id(arrival.key),
+            customer_id=customer_id(arrival.key, self.world.prefix),
+            site_id=site_id(arrival.key, self.world.prefix),
             service_type=arrival.service_type,
             required_skills=(SkillRequirement(arrival.skill, arrival.min_level),),
             estimated_duration_minutes=arrival.estimated_minutes,
             priority=arrival.priority,
             actor="customer",
         )
-        # The timeline must exist before auto-dispatch's events arrive: ids are sequential.
-        order_id = f"wo_{arrival.index:06d}"
-        self.arrivals[order_id] = arrival
-        self.timelines[order_id] = OrderTimeline(
-            order_id=order_id,
-            key=arrival.key,
-            priority=int(arrival.priority),
-            service_type=arrival.service_type,
-            territory=arrival.territory,
-            created=now,
-            estimated_minutes=arrival.estimated_minutes,
-            urgent=arrival.urgent,
-        )
-        view = self.services.bus.handle(command)
-        if view["id"] != order_id:
-            raise RuntimeError(f"order ids out of step: {view['id']} != {order_id}")
+        self._calling = arrival
+        try:
+            view = self.services.bus.handle(command)
+        finally:
+            self._calling = None
+        order_id = str(view["id"])
         self.policy.order_created(order_id, arrival)
         if arrival.cancel_after is not None:
             self.kernel.at(
                 now + arrival.cancel_after, lambda: self._cancel(order_id), priority=CUSTOMER, label="cancel"
             )
+
+    def _created(self, event: OrderCreated, uow: object) -> None:
+        """Open the order's timeline as soon as it exists, before auto-dispatch's events arrive."""
+        arrival = self._calling
+        if arrival is None or event.order_id in self.timelines:
+            return
+        self.arrivals[event.order_id] = arrival
+        self.timelines[event.order_id] = OrderTimeline(
+            order_id=event.order_id,
+            key=arrival.key,
+            priority=int(arrival.priority),
+            service_type=arrival.service_type,
+            territory=arrival.territory,
+            created=self.kernel.now,
+            estimated_minutes=arrival.estimated_minutes,
+            urgent=arrival.urgent,
+        )
 
     def _cancel(self, order_id: str) -> None:
         with self.services.uow_factory() as uow:
@@ -157,6 +166,10 @@ class Simulation:
 
     def run(self, on_progress: Callable[[int], None] | None = None) -> DayResult:
         self.kernel.run(until=self.day.end, on_step=on_progress)
+        return self.result()
+
+    def result(self) -> DayResult:
+        """Close the day where the clock stands (what is still open is unserved) and report."""
         self._close_day()
         return DayResult(
             scenario=self.day.scenario.name,
@@ -168,9 +181,9 @@ class Simulation:
             end=self.kernel.now,
             steps=self.kernel.processed,
             sla_arrival=self.day.scenario.sla.arrival,
-            solver_runs=self.world.solver.runs,
-            solver_failures=self.world.solver.failures,
-            solver_error=self.world.solver.last_error,
+            solver_runs=self.world.solver.runs if self.world.solver else 0,
+            solver_failures=self.world.solver.failures if self.world.solver else 0,
+            solver_error=self.world.solver.last_error if self.world.solver else "",
         )
 
     def _close_day(self) -> None:

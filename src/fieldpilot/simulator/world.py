@@ -107,8 +107,9 @@ class World:
     kernel: Kernel
     services: Services
     roads: Roads
-    db: MemoryDatabase
-    solver: SimulationSolver
+    db: MemoryDatabase | None
+    solver: SimulationSolver | None
+    prefix: str = ""  # of resource ids, when the company shares a database with others
 
 
 def build_world(
