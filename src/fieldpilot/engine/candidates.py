@@ -49,6 +49,16 @@ class Ranking:
     outranked: tuple[str, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class Bounds:
+    """Open positions in search order: bound, then technician id, then position."""
+
+    values: list[float]
+    technicians: list[int]  # indexes into problem.technicians
+    positions: list[int]
+    in_time: set[int]  # technicians with a position where the order can start inside its window
+
+
 def team_average_work(problem: DispatchProblem, *, params: DispatchParams) -> float:
     """Mean work (service + travel seconds) of the technicians on shift."""
     return team_index(problem, params=params).average_work
@@ -196,7 +206,7 @@ def _bounds(
     *,
     params: DispatchParams,
     window: Window,
-) -> tuple[list[float], list[int], list[int]]:
+) -> Bounds:
     """Lower bounds of every open position of every eligible technician: (bound, tech, position),
     sorted by bound, then technician id, then position."""
     matrix = problem.matrix
@@ -217,6 +227,12 @@ def _bounds(
     reach = np.floor(via * low).astype(np.int64) if matrix.congestion is not None else via
     start = np.maximum(team.position_time + reach + pickups, window.start)
     picked &= start <= window.end
+    in_time = set(techs[picked].tolist())
+    # forward time slack: reaching the next stop (or home) this much later must still be possible
+    onward = durations[here, team.position_next]
+    if matrix.congestion is not None:
+        onward = np.floor(onward * low).astype(np.int64)
+    picked &= start + plain.duration + onward - team.position_arrival <= team.position_slack
     added = (via + durations[here, team.position_next] - durations[team.position_prev, team.position_next]).astype(
         np.float64
     )
@@ -232,7 +248,7 @@ def _bounds(
         bound += np.maximum(0, start - plain.deadline) * plain.lateness_rate
     chosen = np.flatnonzero(picked)
     ordered = chosen[np.lexsort((team.position_index[chosen], team.id_rank[techs[chosen]], bound[chosen]))]
-    return bound[ordered].tolist(), techs[ordered].tolist(), team.position_index[ordered].tolist()
+    return Bounds(bound[ordered].tolist(), techs[ordered].tolist(), team.position_index[ordered].tolist(), in_time)
 
 
 def _search(
@@ -240,7 +256,7 @@ def _search(
     team: TeamIndex,
     order: OrderRequest,
     plain: Stop,
-    bounds: tuple[list[float], list[int], list[int]],
+    bounds: Bounds,
     *,
     eligible: npt.NDArray[np.bool_],
     detours: Mapping[int, Stop],
@@ -252,7 +268,7 @@ def _search(
     clock: Clock,
 ) -> Ranking:
     """Replay positions in bound order until the `keep` best technicians are known exactly."""
-    values, techs, positions = bounds
+    values, techs, positions = bounds.values, bounds.technicians, bounds.positions
     pending = Counter(techs)
     best: dict[int, Candidate] = {}
     failures: dict[int, Failure] = {}
@@ -294,6 +310,9 @@ def _search(
             failure = failures[index]
             detail = {"failure": failure.kind, "order_id": failure.order_id, "second": failure.second}
             rejected.append(_no_position(tech, _failure_text(failure, order, clock), detail, clock))
+        elif index in bounds.in_time:
+            why = "wherever it goes, a later visit would miss its window or promise, or the day its end"
+            rejected.append(_no_position(tech, why, {"failure": "slack"}, clock))
         else:
             why = f"it cannot reach the site before the window closes at {clock(window.end)}"
             rejected.append(_no_position(tech, why, {"failure": "window"}, clock))

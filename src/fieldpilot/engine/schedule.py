@@ -72,6 +72,7 @@ class Replay:
     failure: Failure | None = None
     first_start: int = 0  # start of stops[0]
     starts: list[int] = field(default_factory=list)
+    arrivals: list[int] = field(default_factory=list)  # at each stop, before any wait
     breaks: list[ScheduledBreak] = field(default_factory=list)
     cursors: list[Cursor] = field(default_factory=list)  # before each stop, then at the end
     home_arrival: int = 0
@@ -125,9 +126,7 @@ class RouteScheduler:
         self.duration = problem.matrix.duration
         # a break whose window closed before the technician's day (re)starts counts as taken
         day_starts = max(tech.earliest_start, tech.shift_start)
-        self.breaks = sorted(
-            (b for b in tech.breaks if b.latest_start >= day_starts), key=lambda b: (b.start, b.end)
-        )
+        self.breaks = sorted((b for b in tech.breaks if b.latest_start >= day_starts), key=lambda b: (b.start, b.end))
         self.warehouses = problem.warehouses
 
     def start_cursor(self) -> Cursor:
@@ -193,6 +192,8 @@ class RouteScheduler:
             travel += leg
             dist += self.problem.matrix.distance(loc, stop.location)
             start = t + leg
+            if record:
+                out.arrivals.append(start)
             if start < stop.window_start:
                 start = stop.window_start
             if stop.fixed_start is not None:
@@ -267,6 +268,8 @@ class RouteSchedule:
     lateness: float
     failure: Failure | None
     service: int  # seconds of work on site
+    arrivals: list[int]
+    arrival_slack: list[int]  # how much later each stop could be reached with the route still holding
     first_free: int  # insertions go at this position or later (after en-route/on-site visits)
     van_stock: dict[str, int]  # what is left on the van once the route's visits are served
 
@@ -326,14 +329,54 @@ def schedule_route(
         lateness=replay.lateness,
         failure=replay.failure,
         service=sum(s.duration for s in stops),
+        arrivals=replay.arrivals,
+        arrival_slack=_forward_slack(problem, tech, stops, replay, first_free=first_free),
         first_free=first_free,
         van_stock=van,
     )
 
 
-def cached_schedule(
-    problem: DispatchProblem, tech: TechnicianState, *, params: DispatchParams
-) -> RouteSchedule:
+NO_LIMIT = 10**15
+
+
+def _forward_slack(
+    problem: DispatchProblem, tech: TechnicianState, stops: list[Stop], replay: Replay, *, first_free: int
+) -> list[int]:
+    """Forward time slack: for each stop, an upper bound of how much later it could be reached
+    without breaking a window, a promise or the shift end further on.
+
+    Waiting at a stop absorbs delay; so may the time spent in a gap beyond the fastest possible
+    drive (idle before a break, the break itself, which a delay can move, and congestion that a
+    later departure can avoid). It is a necessary condition only: the exact replay decides.
+    """
+    n = len(stops)
+    if replay.failure is not None:
+        return [NO_LIMIT] * n
+    matrix = problem.matrix
+    warehouses = problem.warehouses
+
+    def give(index: int, arrival: int, destination: int) -> int:
+        """Time between being ready (cursor) and arriving, beyond the shortest possible drive."""
+        cursor = replay.cursors[index]
+        here, fastest = cursor.location, 0
+        restock = stops[index].restock if index < n else None
+        if restock is not None:
+            depot = warehouses[restock.warehouse]
+            fastest += matrix.shortest_duration(here, depot.location) + depot.pickup_seconds
+            here = depot.location
+        fastest += matrix.shortest_duration(here, destination)
+        return arrival - cursor.time - fastest
+
+    following = give(n, replay.home_arrival, tech.end_location) + tech.latest_end - replay.home_arrival
+    slack = [NO_LIMIT] * n
+    for k in range(n - 1, first_free - 1, -1):
+        stop, start, arrival = stops[k], replay.starts[k], replay.arrivals[k]
+        slack[k] = (start - arrival) + min(stop.window_end - start, following)
+        following = give(k, arrival, stop.location) + slack[k]
+    return slack
+
+
+def cached_schedule(problem: DispatchProblem, tech: TechnicianState, *, params: DispatchParams) -> RouteSchedule:
     """The schedule of a technician's current route, computed once per problem and params."""
     key = ("schedule", tech.id)
     memo = problem.memo

@@ -17,7 +17,7 @@ import numpy.typing as npt
 
 from fieldpilot.engine.params import DispatchParams
 from fieldpilot.engine.problem import DispatchProblem, OrderRequest, Window
-from fieldpilot.engine.schedule import RouteSchedule, cached_schedule
+from fieldpilot.engine.schedule import NO_LIMIT, RouteSchedule, cached_schedule
 
 Ints = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
@@ -42,6 +42,8 @@ class TeamIndex:
     position_time: Ints  # ready to leave the previous stop
     position_prev: Ints  # where from
     position_next: Ints  # where the old leg went (next visit, its warehouse, or home)
+    position_arrival: Ints  # when the old leg arrived (at home: the latest allowed return)
+    position_slack: Ints  # forward time slack of that arrival (0 at home)
     skill_levels: dict[str, Ints] = field(default_factory=dict)
 
     def levels(self, problem: DispatchProblem, skill: str) -> Ints:
@@ -67,7 +69,7 @@ def _build(problem: DispatchProblem, *, params: DispatchParams) -> TeamIndex:
     techs = problem.technicians
     schedules = [cached_schedule(problem, t, params=params) for t in techs]
     working = [s.work for t, s in zip(techs, schedules, strict=True) if t.on_shift]
-    rows: list[tuple[int, int, int, int, int]] = []
+    rows: list[tuple[int, int, int, int, int, int, int]] = []
     for number, (tech, schedule) in enumerate(zip(techs, schedules, strict=True)):
         stops = schedule.stops
         for position in range(schedule.first_free, len(stops) + 1):
@@ -75,12 +77,14 @@ def _build(problem: DispatchProblem, *, params: DispatchParams) -> TeamIndex:
             if position < len(stops):
                 following = stops[position]
                 nxt = following.location
+                arrival, slack = schedule.arrivals[position], schedule.arrival_slack[position]
                 if following.restock is not None:
                     nxt = problem.warehouses[following.restock.warehouse].location
+                    slack = NO_LIMIT  # the old leg went via a warehouse: no cheap screen
             else:
-                nxt = tech.end_location
-            rows.append((number, position, cursor.time, cursor.location, nxt))
-    table = np.array(rows, dtype=np.int64).reshape(-1, 5)
+                nxt, arrival, slack = tech.end_location, tech.latest_end, 0
+            rows.append((number, position, cursor.time, cursor.location, nxt, arrival, slack))
+    table = np.array(rows, dtype=np.int64).reshape(-1, 7)
     order = sorted(range(len(techs)), key=lambda i: techs[i].id)
     id_rank = np.empty(len(techs), dtype=np.int64)
     id_rank[order] = np.arange(len(techs))
@@ -100,6 +104,8 @@ def _build(problem: DispatchProblem, *, params: DispatchParams) -> TeamIndex:
         position_time=table[:, 2].copy(),
         position_prev=table[:, 3].copy(),
         position_next=table[:, 4].copy(),
+        position_arrival=table[:, 5].copy(),
+        position_slack=table[:, 6].copy(),
     )
 
 

@@ -3,7 +3,8 @@
 - the same snapshot gives the same decision, cached or not;
 - every plan the insertion produces passes the independent plan checker;
 - pinned visits never move (technician, order, and for en-route/on-site visits, start);
-- the chosen insertion is the cheapest over every technician and every position (exhaustive check).
+- the chosen insertion is the cheapest over every technician and every position (exhaustive check);
+- the screens (bounds, forward time slack) never hide a feasible insertion, congestion or not.
 """
 
 from __future__ import annotations
@@ -214,3 +215,13 @@ def exhaustive_best(problem: DispatchProblem, order: OrderRequest) -> float | No
             if isinstance(outcome, Candidate):
                 costs.append(outcome.cost.total)
     return min(costs) if costs else None
+
+
+@SETTINGS
+@given(snapshots(congestion=True))
+def test_never_misses_a_feasible_insertion_even_in_traffic(problem: DispatchProblem) -> None:
+    last = problem.orders[-1]
+    dispatched = dispatch_all(replace(problem, orders=problem.orders[:-1]))
+    problem = replace(dispatched, orders=(*dispatched.orders, last))
+    feasible = exhaustive_best(problem, last) is not None
+    assert insert(problem, last.id, params=PARAMS).assigned == feasible

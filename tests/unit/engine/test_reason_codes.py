@@ -55,7 +55,8 @@ def test_no_feasible_position_when_planned_visits_fill_the_window() -> None:
     decision = insert(a_problem(technicians=[tech], orders=[planned, new]), "O-1")
     [rejection] = decision.record.rejected
     assert [r.code for r in rejection.reasons] == [ReasonCode.NO_FEASIBLE_POSITION]
-    assert "P-1" in rejection.reasons[0].sentence or "O-1" in rejection.reasons[0].sentence
+    assert rejection.reasons[0].detail["failure"] in {"slack", "promise"}
+    assert "promise" in rejection.reasons[0].sentence
 
 
 def test_no_feasible_position_when_a_break_cannot_be_taken() -> None:
