@@ -46,6 +46,7 @@ def test_the_eta_updates_live_when_the_plan_changes(browser: Any, server: LiveSe
         order_id = promised[0].id
         target = next(t.id for t in uow.technicians.list() if t.id != promised[0].technician_id)
     context = browser.new_context(viewport=PHONE)
+    context.set_default_timeout(10_000)
     page = context.new_page()
     try:
         response = page.goto(f"{server.url}/track/{tracking_token(server, order_id)}")
@@ -68,17 +69,17 @@ def test_the_page_names_and_shows_the_technician_only_while_en_route(browser: An
         coming = uow.orders.search(OrderQuery(statuses=frozenset({OrderStatus.EN_ROUTE}), limit=1)).items[0]
         waiting = uow.orders.search(OrderQuery(statuses=frozenset({OrderStatus.NEW}), limit=1)).items[0]
     assert coming.technician_id is not None
-    headers = {"Authorization": f"Bearer {server.token('dispatcher')}"}
     context = browser.new_context(viewport=PHONE)
+    context.set_default_timeout(10_000)
     page = context.new_page()
     try:
         page.goto(f"{server.url}/track/{coming.tracking_token}")
         page.locator("#tech-section:not([hidden])").wait_for()
-        # The position comes with the next report, live.
-        server.services.bus.handle(cmd.RefreshSlaStates(actor="test"))
-        hub_url = f"{server.url}/web/api/me/position"
+        # The position comes with the technician's next report, live.
         technician_user = _technician_user(server, coming.technician_id)
-        reply = httpx.post(hub_url, headers=technician_user, json={"lat": 45.76, "lon": 4.84}, timeout=10)
+        reply = httpx.post(
+            f"{server.url}/web/api/me/position", headers=technician_user, json={"lat": 45.76, "lon": 4.84}, timeout=10
+        )
         assert reply.status_code == 204
         page.locator("#tech-map:not([hidden]) svg").wait_for()
         assert "km away" in page.locator("#tech-map").inner_text()
@@ -90,7 +91,6 @@ def test_the_page_names_and_shows_the_technician_only_while_en_route(browser: An
         assert page.locator("#tech-section").is_hidden()
     finally:
         context.close()
-    assert headers
 
 
 def _technician_user(server: LiveServer, technician_id: str) -> dict[str, str]:
@@ -114,14 +114,16 @@ def _technician_user(server: LiveServer, technician_id: str) -> dict[str, str]:
 
 def test_guessing_tracking_tokens_is_rate_limited() -> None:
     server = start_server()  # its own: the guard blocks this client for the rest of the window
-    with httpx.Client(base_url=server.url, timeout=10) as client:
-        codes = [client.get(f"/track/{'x' * 20}{n:04d}/data").status_code for n in range(25)]
-        assert codes[0] == 404
-        assert codes[-1] == 429
-        reply = client.get(f"/track/{'y' * 24}")
-        assert reply.status_code == 429
-        assert reply.headers["cache-control"] == "no-store"
-    server.stop()
+    try:
+        with httpx.Client(base_url=server.url, timeout=10) as client:
+            codes = [client.get(f"/track/{'x' * 20}{n:04d}/data").status_code for n in range(25)]
+            assert codes[0] == 404
+            assert codes[-1] == 429
+            reply = client.get(f"/track/{'y' * 24}")
+            assert reply.status_code == 429
+            assert reply.headers["cache-control"] == "no-store"
+    finally:
+        server.stop()
 
 
 def test_a_completed_visit_can_be_rated_once(browser: Any, server: LiveServer) -> None:

@@ -1,8 +1,8 @@
 """The technician's side: today's route as the app shows it, and field reports (notes, parts
 used, photos with their location metadata stripped, the customer's signature).
 
-Field reports are kept per process until the service layer has a port for attachments (see the
-report in docs); the stripping happens here, before anything is kept.
+Field reports are kept per process until the service layer has a port for attachments; the
+stripping happens here, before anything is kept.
 
 May import: bootstrap, service, domain, the standard library.
 """

@@ -53,12 +53,13 @@ async function refresh() {
   renderQueue();
   renderAlerts(alerts);
   drawBoard($("board"), board, { onDrop: askMove, onOpen: openOrder, readOnly: !state.canDispatch });
-  drawMap($("map"), map, { tileUrl: main.dataset.tileUrl, onOrder: openOrder });
+  drawMap($("map"), map, { tileUrl: main.dataset.tileUrl, onOrder: openOrder, labels: map.technicians.length <= 15 });
   main.dataset.ready = String(Date.now());
 }
 
 async function refreshMap() {
-  drawMap($("map"), await api(auth, "/web/api/map"), { tileUrl: main.dataset.tileUrl, onOrder: openOrder });
+  const map = await api(auth, "/web/api/map");
+  drawMap($("map"), map, { tileUrl: main.dataset.tileUrl, onOrder: openOrder, labels: map.technicians.length <= 15 });
 }
 
 function renderQueue() {
