@@ -22,7 +22,9 @@ from fieldpilot.simulator.metrics import better_when_lower
 from fieldpilot.simulator.policies import POLICIES
 from fieldpilot.simulator.replay import load_replay
 from fieldpilot.simulator.report import write_report
+from fieldpilot.simulator.run import SimulationOptions
 from fieldpilot.simulator.scenario import load_scenario, shipped_scenarios
+from fieldpilot.simulator.world import REPLAN_ITERATIONS
 
 HEADLINE = (
     "wait_min_mean", "wait_min_p50", "wait_min_p90", "wait_min_p95", "response_min_mean", "response_min_p90",
@@ -51,6 +53,12 @@ def simulate(
         Path | None, typer.Option("--replay-technicians", help="Technicians CSV for --replay-orders.")
     ] = None,
     charts: Annotated[bool, typer.Option("--charts/--no-charts", help="Draw PNG charts (needs matplotlib).")] = True,
+    dispatch_params: Annotated[
+        Path | None, typer.Option(help="A dispatch-parameters TOML for the engine (dynamic), e.g. to try a tuning.")
+    ] = None,
+    replan_iterations: Annotated[
+        int, typer.Option(min=1, help="Solver iterations per re-plan (iterations, not seconds: reproducible).")
+    ] = REPLAN_ITERATIONS,
 ) -> None:
     """Replay the same days under each policy through the real service layer and engine, print a
     comparison with relative changes against static and nearest, and write the report folder."""
@@ -80,7 +88,10 @@ def simulate(
             done[label] = int(1000 * second / end)
             progress.update(task, completed=sum(done.values()), description=f"{base.name}: {label}")
 
-        comparison = run_comparison(base, chosen, seeds=seed_list, progress=advance, days=days)
+        options = SimulationOptions(
+            replan_iterations=replan_iterations, dispatch_params=str(dispatch_params) if dispatch_params else None
+        )
+        comparison = run_comparison(base, chosen, seeds=seed_list, progress=advance, days=days, options=options)
     folder = out or Path("simulation-report") / base.name
     written = write_report(comparison, folder, charts=charts)
     console.print(comparison_table(comparison))

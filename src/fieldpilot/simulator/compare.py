@@ -17,7 +17,7 @@ from typing import Any
 from fieldpilot.service.ports import TravelTimes
 from fieldpilot.simulator.generate import Day, generate_day
 from fieldpilot.simulator.metrics import compare, day_metrics, latency_metrics, summarise
-from fieldpilot.simulator.run import DayResult, Simulation
+from fieldpilot.simulator.run import DayResult, Simulation, SimulationOptions
 from fieldpilot.simulator.scenario import Scenario
 
 BASELINES = ("static", "nearest")
@@ -56,6 +56,7 @@ def run_comparison(
     travel: TravelTimes | None = None,
     progress: Progress | None = None,
     days: Callable[[int], Day] | None = None,
+    options: SimulationOptions | None = None,
 ) -> Comparison:
     seeds = list(seeds)
     comparison = Comparison(scenario.name, list(policies), seeds)
@@ -63,7 +64,7 @@ def run_comparison(
         day = days(seed) if days is not None else generate_day(scenario, seed)
         for policy in policies:
             label = f"{policy} seed {seed}"
-            simulation = Simulation(day, policy, travel=travel)
+            simulation = Simulation(day, policy, travel=travel, options=options)
             report = None if progress is None else _reporter(progress, label, day.end)
             comparison.add(simulation.run(report))
             if progress is not None:

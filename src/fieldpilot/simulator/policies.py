@@ -91,6 +91,9 @@ class Policy:
             self._transition(order.id, "unassign", reason="technician went home sick")
             self.requeue(order.id)
 
+    def traffic_changed(self, area: str) -> None:
+        """The live traffic feed moved (only a system that plans with it can use that)."""
+
     def requeue(self, order_id: str) -> None:
         if order_id not in self.backlog:
             self.backlog.append(order_id)
@@ -148,6 +151,12 @@ class DynamicPolicy(Policy):
         request = getattr(self.replans, "request", None)
         if request is not None:
             request("periodic")
+            self.sim.wake_all()
+
+    def traffic_changed(self, area: str) -> None:
+        request = getattr(self.replans, "request", None)
+        if request is not None:
+            request(f"traffic change in {area}")
             self.sim.wake_all()
 
     def order_created(self, order_id: str, arrival: Arrival) -> None:

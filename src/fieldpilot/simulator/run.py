@@ -26,9 +26,17 @@ from fieldpilot.simulator.kernel import CUSTOMER, OBSERVER
 from fieldpilot.simulator.policies import Policy, make_policy
 from fieldpilot.simulator.technicians import Technician
 from fieldpilot.simulator.timeline import OrderTimeline, Recorder, TechnicianLog
-from fieldpilot.simulator.world import World, build_world, customer_id, site_id
+from fieldpilot.simulator.world import REPLAN_ITERATIONS, World, build_world, customer_id, site_id
 
 CANCELLABLE = frozenset({OrderStatus.NEW, OrderStatus.ASSIGNED, OrderStatus.ACCEPTED, OrderStatus.EN_ROUTE})
+
+
+@dataclass(frozen=True)
+class SimulationOptions:
+    """How the system under test is configured (the same for every seed of a comparison)."""
+
+    replan_iterations: int = REPLAN_ITERATIONS  # solver iterations per re-plan (reproducible)
+    dispatch_params: str | None = None  # a DispatchParams TOML for the engine, else its defaults
 
 
 @dataclass
@@ -48,9 +56,24 @@ class DayResult:
 
 
 class Simulation:
-    def __init__(self, day: Day, policy: str, *, travel: TravelTimes | None = None, world: World | None = None) -> None:
+    def __init__(
+        self,
+        day: Day,
+        policy: str,
+        *,
+        travel: TravelTimes | None = None,
+        world: World | None = None,
+        options: SimulationOptions | None = None,
+    ) -> None:
         self.day = day
-        self.world = world or build_world(day, dynamic=policy == "dynamic", travel=travel)
+        options = options or SimulationOptions()
+        self.world = world or build_world(
+            day,
+            dynamic=policy == "dynamic",
+            travel=travel,
+            replan_iterations=options.replan_iterations,
+            dispatch_params=options.dispatch_params,
+        )
         self.kernel = self.world.kernel
         self.services = self.world.services
         self.recorder = Recorder(self.kernel.second_of)
@@ -77,6 +100,22 @@ class Simulation:
         for arrival in day.arrivals:
             self.kernel.at(arrival.second, lambda a=arrival: self._call(a), priority=CUSTOMER, label="call")  # type: ignore[misc]
         self.policy.start()
+        self._feed_traffic()
+
+    def _feed_traffic(self) -> None:
+        """Jams reach the live traffic feed when they start and clear when they end."""
+        traffic = self.world.traffic
+        if traffic is None:
+            return
+        for n, jam in enumerate(self.day.jams):
+            area = f"jam-{n + 1}"
+            for second, factor in ((jam.start, jam.factor), (jam.end, 1.0)):
+                self.kernel.at(second, lambda a=area, f=factor: self._traffic(a, f), label="traffic")  # type: ignore[misc]
+
+    def _traffic(self, area: str, factor: float) -> None:
+        traffic = self.world.traffic
+        if traffic is not None and traffic.set_factor(area, factor) is not None:
+            self.policy.traffic_changed(area)
 
     def _time_auto_dispatch(self) -> None:
         """Time the engine where it runs, inside the bus: the auto-dispatch handler of OrderCreated
@@ -204,6 +243,7 @@ def simulate_day(
     policy: str,
     *,
     travel: TravelTimes | None = None,
+    options: SimulationOptions | None = None,
     on_progress: Callable[[int], None] | None = None,
 ) -> DayResult:
-    return Simulation(day, policy, travel=travel).run(on_progress)
+    return Simulation(day, policy, travel=travel, options=options).run(on_progress)

@@ -106,10 +106,20 @@ class Sla:
 
 @dataclass(frozen=True)
 class Travel:
-    speed_kmh: float = 36.0  # the planning model's straight-line speed
-    road_factor: float = 1.3  # road km per straight-line km (km driven)
+    """The road model (routing's haversine profile) and how far real trips stray from it."""
+
+    road_factor: float = 1.3  # road km per straight-line km
+    urban_kmh: float = 25.0  # the first urban_km of a trip
+    arterial_kmh: float = 45.0  # the next arterial_km
+    highway_kmh: float = 85.0  # the rest
+    urban_km: float = 2.0
+    arterial_km: float = 12.0
     deviation_sigma: float = 0.15  # per trip, lognormal around the congested time
-    congestion: tuple[float, ...] = tuple([1.0] * 24)
+    congestion: tuple[float, ...] = tuple([1.0] * 24)  # by hour of day
+
+    @property
+    def quarter_hours(self) -> tuple[float, ...]:
+        return tuple(f for f in self.congestion for _ in range(4))
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,8 @@ from fieldpilot.engine.insertion import plan_of
 from fieldpilot.engine.params import DispatchParams
 from fieldpilot.engine.plan import Plan
 from fieldpilot.engine.problem import DispatchProblem
-from fieldpilot.service.fakes import PlainHasher, SeededSecrets, SequentialIds, StraightLineTravel
+from fieldpilot.routing import Area, HaversineTravelTimes, LiveTraffic, SpeedProfile
+from fieldpilot.service.fakes import PlainHasher, SeededSecrets, SequentialIds
 from fieldpilot.service.memory import MemoryDatabase
 from fieldpilot.service.ports import TravelTimes
 from fieldpilot.service.unit_of_work import UnitOfWork
@@ -41,12 +42,33 @@ from fieldpilot.sla.policy import SlaPolicy, SlaTargets
 ADMIN = "sim-admin"
 
 
-def planning_travel(day: Day) -> TravelTimes:
-    """The travel model the service layer plans with."""
-    return StraightLineTravel(speed_kmh=day.scenario.travel.speed_kmh)
+def speed_profile(day: Day) -> SpeedProfile:
+    travel = day.scenario.travel
+    return SpeedProfile(
+        road_factor=travel.road_factor,
+        urban_kmh=travel.urban_kmh,
+        arterial_kmh=travel.arterial_kmh,
+        highway_kmh=travel.highway_kmh,
+        urban_km=travel.urban_km,
+        arterial_km=travel.arterial_km,
+        congestion=travel.quarter_hours,
+    )
 
 
-def simulation_settings(*, auto_dispatch: bool, replan: bool) -> Settings:
+def jam_areas(day: Day) -> list[Area]:
+    return [
+        Area(name=f"jam-{n + 1}", center=jam.center, radius_metres=jam.radius_km * 1000)
+        for n, jam in enumerate(day.jams)
+    ]
+
+
+def planning_travel(day: Day, traffic: LiveTraffic) -> TravelTimes:
+    """The travel model the service layer plans with: routing's default provider, on the
+    scenario's road profile, fed with live traffic for the day's jam areas."""
+    return HaversineTravelTimes(profile=speed_profile(day), traffic=traffic)
+
+
+def simulation_settings(*, auto_dispatch: bool, replan: bool, dispatch_params: str | None = None) -> Settings:
     """Settings for a simulated company: auto-dispatch and inline re-planning only for `dynamic`."""
     wanted: dict[str, Any] = {
         "environment": "test",
@@ -57,6 +79,7 @@ def simulation_settings(*, auto_dispatch: bool, replan: bool) -> Settings:
         "database_url": "sqlite://",
         "replan_mode": "inline" if replan else "off",
         "replan_budget_seconds": REPLAN_SAFETY_SECONDS,
+        "dispatch_params_path": dispatch_params,
     }
     return Settings(**{k: v for k, v in wanted.items() if k in Settings.model_fields})
 
@@ -110,27 +133,34 @@ class World:
     db: MemoryDatabase | None
     solver: SimulationSolver | None
     prefix: str = ""  # of resource ids, when the company shares a database with others
+    traffic: LiveTraffic | None = None  # the live traffic feed the planning model reads, if any
 
 
 def build_world(
-    day: Day, *, dynamic: bool, travel: TravelTimes | None = None, replan_iterations: int = REPLAN_ITERATIONS
+    day: Day,
+    *,
+    dynamic: bool,
+    travel: TravelTimes | None = None,
+    replan_iterations: int = REPLAN_ITERATIONS,
+    dispatch_params: str | None = None,
 ) -> World:
     kernel = Kernel(day.start)
     db = MemoryDatabase()
     clock = kernel.clock
     solver = SimulationSolver(replan_iterations)
+    traffic = LiveTraffic(jam_areas(day))
     services = bootstrap(
-        simulation_settings(auto_dispatch=dynamic, replan=dynamic),
+        simulation_settings(auto_dispatch=dynamic, replan=dynamic, dispatch_params=dispatch_params),
         solver=solver,
         uow_factory=lambda: cast("UnitOfWork", SimulationUnitOfWork(db, clock.now)),
         clock=clock,
         ids=SequentialIds(),
         secrets=SeededSecrets(day.seed),
         hasher=PlainHasher(),
-        travel=travel or planning_travel(day),
+        travel=travel or planning_travel(day, traffic),
     )
     populate(services, day)
-    return World(day, kernel, services, Roads(day), db, solver)
+    return World(day, kernel, services, Roads(day), db, solver, traffic=traffic)
 
 
 def sla_policies(day: Day) -> list[SlaPolicy]:
@@ -191,30 +221,32 @@ def site_id(key: str, prefix: str = "") -> str:
 
 
 class Roads:
-    """True driving times and distances."""
+    """True driving times and distances: the planning model's road profile (free flow by road
+    class, the time-of-day congestion) times a per-trip deviation and the jams."""
 
     def __init__(self, day: Day) -> None:
-        travel = day.scenario.travel
         self.seed = day.seed
-        self.metres_per_second = travel.speed_kmh / 3.6
-        self.road_factor = travel.road_factor
-        self.sigma = travel.deviation_sigma
-        self.congestion = travel.congestion
+        self.profile = speed_profile(day)
+        self.sigma = day.scenario.travel.deviation_sigma
         self.jams = day.jams
 
-    def planned_seconds(self, a: Location, b: Location) -> int:
-        """What the planning model expects, free flow."""
-        return round(distance_km(a, b) * 1000 / self.metres_per_second)
-
     def metres(self, a: Location, b: Location) -> int:
-        return round(distance_km(a, b) * 1000 * self.road_factor)
+        return round(distance_km(a, b) * 1000 * self.profile.road_factor)
+
+    def planned_seconds(self, a: Location, b: Location) -> int:
+        """Free-flow time, as a dispatcher or the engine would estimate it without congestion."""
+        p = self.profile
+        km = distance_km(a, b) * p.road_factor
+        urban = min(km, p.urban_km)
+        arterial = min(max(km - p.urban_km, 0.0), p.arterial_km)
+        highway = max(km - p.urban_km - p.arterial_km, 0.0)
+        return round((urban / p.urban_kmh + arterial / p.arterial_kmh + highway / p.highway_kmh) * 3600)
 
     def seconds(self, a: Location, b: Location, *, depart: int) -> int:
         base = self.planned_seconds(a, b)
         if base == 0:
             return 0
-        hour = (depart // 3600) % 24
-        factor = self.congestion[hour] * self._deviation(a, b, hour)
+        factor = self.profile.congestion[(depart % 86_400) // 900] * self._deviation(a, b, depart // 3600)
         for jam in self.jams:
             if jam.start <= depart < jam.end and (
                 distance_km(jam.center, a) <= jam.radius_km or distance_km(jam.center, b) <= jam.radius_km
@@ -224,7 +256,8 @@ class Roads:
 
     def _deviation(self, a: Location, b: Location, hour: int) -> float:
         text = f"{self.seed}|{a.lat},{a.lon}|{b.lat},{b.lon}|{hour}".encode()
-        draw = int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "big") / 2**64
-        # Box-Muller on one uniform and its mirror keeps this a pure function of the trip.
-        z = math.sqrt(-2 * math.log(max(draw, 1e-12))) * math.cos(2 * math.pi * ((draw * 7919) % 1))
+        digest = hashlib.blake2b(text, digest_size=16).digest()
+        u1 = (int.from_bytes(digest[:8], "big") + 1) / (2**64 + 1)
+        u2 = int.from_bytes(digest[8:], "big") / 2**64
+        z = math.sqrt(-2 * math.log(u1)) * math.cos(2 * math.pi * u2)  # Box-Muller
         return math.exp(self.sigma * z - self.sigma**2 / 2)
