@@ -149,3 +149,10 @@ def test_a_completed_visit_can_be_rated_once(browser: Any, server: LiveServer) -
     with server.services.uow_factory() as uow:
         rated = uow.orders.get(order.id)
     assert rated is not None and rated.rating == 5 and rated.rating_comment == "Quick and friendly"
+    again = httpx.post(f"{server.url}/track/{order.tracking_token}/rating", json={"rating": 1}, timeout=10)
+    assert again.status_code == 409
+    wrong = httpx.post(f"{server.url}/track/{order.tracking_token}/rating", content=b"{not json", timeout=10)
+    assert wrong.status_code == 422
+    for reply in (again, wrong):
+        assert reply.headers["cache-control"] == "no-store"
+        assert reply.headers["referrer-policy"] == "no-referrer"

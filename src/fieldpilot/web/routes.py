@@ -15,13 +15,13 @@ import asyncio
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
 
 from fieldpilot.bootstrap import Services
 from fieldpilot.domain import commands as cmd
-from fieldpilot.domain.errors import NotFound, PermissionDenied
+from fieldpilot.domain.errors import Conflict, FieldpilotError, InvalidInput, NotFound, PermissionDenied
 from fieldpilot.domain.values import Location
 from fieldpilot.service import queries
 from fieldpilot.service.permissions import Actor, Permission, authorize, check_role
@@ -308,13 +308,28 @@ def create_web_router(services: Services, *, position_period_seconds: int = 60) 
         )
 
     @router.post("/track/{token}/rating")
-    def tracking_rating(token: str, request: Request, body: Annotated[dict[str, Any], Body()]) -> Response:
-        found = guarded(request, token)
+    async def tracking_rating(token: str, request: Request) -> Response:
+        # Parsed here rather than by FastAPI so that every answer, refusals included, carries
+        # the private headers (the API's middleware covers only /api/v1/track/).
+        found = await asyncio.to_thread(guarded, request, token)
         if isinstance(found, Response):
             return found
-        rating = body.get("rating")
-        comment = str(body.get("comment") or "")[:2000]
-        result = services.bus.handle(cmd.RateWorkOrder(tracking_token=token, rating=int(rating or 0), comment=comment))
+        try:
+            body = await request.json()
+            rating = body.get("rating") if isinstance(body, dict) else None
+            if not isinstance(rating, int) or isinstance(rating, bool):
+                raise InvalidInput("rating", "a whole number from 1 to 5")
+            comment = str(body.get("comment") or "")[:2000]
+            command = cmd.RateWorkOrder(tracking_token=token, rating=rating, comment=comment)
+            result = await asyncio.to_thread(services.bus.handle, command)
+        except (ValueError, FieldpilotError) as error:
+            status = 409 if isinstance(error, Conflict) else 422
+            detail = error.message if isinstance(error, FieldpilotError) else "send JSON"
+            return JSONResponse(
+                {"title": "Not accepted", "status": status, "detail": detail},
+                status_code=status,
+                headers=tracking.PRIVATE_HEADERS,
+            )
         return JSONResponse(result, headers=tracking.PRIVATE_HEADERS)
 
     @router.get("/track")
