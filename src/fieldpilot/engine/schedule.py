@@ -24,6 +24,7 @@ from typing import NamedTuple
 from fieldpilot.engine.params import DispatchParams
 from fieldpilot.engine.plan import Route, ScheduledBreak, ScheduledVisit
 from fieldpilot.engine.problem import (
+    OPEN_END,
     DispatchProblem,
     OrderRequest,
     PlannedVisit,
@@ -92,14 +93,14 @@ def make_stop(
     visit: PlannedVisit | None = None,
     restock: Restock | None = None,
 ) -> Stop:
-    window = order.start_window
-    lo, hi = window.start, window.end
+    lo = -OPEN_END if order.earliest_start is None else order.earliest_start
+    hi = OPEN_END if order.latest_start is None else order.latest_start
     promised = False
     promise = visit.promised_window if visit and visit.promised_window else order.promised_window
     if promise is not None:
-        allowed = promise.widened(params.promise_tolerance)
-        promised = allowed.end < hi
-        lo, hi = max(lo, allowed.start), min(hi, allowed.end)  # lo > hi: window and promise clash
+        tolerance = params.promise_tolerance
+        promised = promise.end + tolerance < hi
+        lo, hi = max(lo, promise.start - tolerance), min(hi, promise.end + tolerance)  # lo > hi: a clash
     fixed = visit.planned_start if visit and visit.pin and visit.pin.fixes_start else None
     return Stop(
         order_id=order.id,
@@ -111,7 +112,9 @@ def make_stop(
         fixed_start=fixed,
         restock=visit.restock if visit else restock,
         deadline=order.sla_deadline,
-        lateness_rate=params.lateness_cost_per_second(priority=order.priority, tier=order.customer_tier),
+        lateness_rate=params.lateness_weight
+        * params.priority_weights[order.priority - 1]
+        * params.tier_weights[order.customer_tier],
     )
 
 
