@@ -96,9 +96,7 @@ def _shifts(row: CsvRow) -> tuple[WeeklyShift, ...]:
     if start is None and end is None:
         return ()
     if start is None or end is None:
-        raise CellError(
-            "shift_start" if start is None else "shift_end", "give both shift_start and shift_end"
-        )
+        raise CellError("shift_start" if start is None else "shift_end", "give both shift_start and shift_end")
     breaks: tuple[LocalTimeRange, ...] = ()
     break_start, break_end = row.clock("break_start"), row.clock("break_end")
     if (break_start is None) != (break_end is None):

@@ -181,9 +181,7 @@ def _check_header(columns: list[str], *, required: Sequence[str], optional: Sequ
     known = set(required) | set(optional)
     unknown = [c for c in columns if c not in known]
     if unknown:
-        raise CsvFileError(
-            f"unknown column(s): {', '.join(unknown)}; allowed: {', '.join([*required, *optional])}"
-        )
+        raise CsvFileError(f"unknown column(s): {', '.join(unknown)}; allowed: {', '.join([*required, *optional])}")
     duplicates = sorted({c for c in columns if columns.count(c) > 1})
     if duplicates:
         raise CsvFileError(f"column(s) named twice: {', '.join(duplicates)}")

@@ -29,13 +29,9 @@ def demo(
     database_url: Annotated[
         str, typer.Option("--database-url", help="Where to put the demo company (SQLAlchemy URL).")
     ] = DEMO_DATABASE_URL,
-    seed: Annotated[int, typer.Option(help="Seed of the generator: the same seed, the same company.")] = (
-        DEFAULT_SEED
-    ),
+    seed: Annotated[int, typer.Option(help="Seed of the generator: the same seed, the same company.")] = (DEFAULT_SEED),
     reset: Annotated[bool, typer.Option("--reset", help="Delete the SQLite demo database first.")] = False,
-    serve: Annotated[
-        bool, typer.Option("--serve/--no-serve", help="Start the API server after loading.")
-    ] = True,
+    serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Start the API server after loading.")] = True,
     host: HostOption = None,
     port: PortOption = None,
     technicians: Annotated[int, typer.Option(hidden=True, min=1)] = 40,
@@ -68,12 +64,14 @@ def demo(
     run_server(settings, on_started=_announce)
 
 
-def _announce(url: str) -> None:
+def _announce(pages: list[tuple[str, str]]) -> None:
+    width = max((len(label) for label, _ in pages), default=0)
+    links = "\n".join(f"{label + ':':<{width + 1}}  [bold underline]{url}[/]" for label, url in pages)
     console.print(
         Panel.fit(
-            f"[bold green]fieldpilot demo is running[/]\n\n"
-            f"Interactive API docs:  [bold underline]{url}[/]\n\n"
-            "Log in with the [bold]Authorize[/] button using a user printed above. Ctrl+C stops it.",
+            f"[bold green]fieldpilot demo is running[/]\n\n{links}\n\n"
+            "Sign in with the [bold]Authorize[/] button and a user printed above.\n"
+            "Ctrl+C stops the server.",
             border_style="green",
         )
     )
@@ -143,9 +141,7 @@ def _print_summary(
     if created == 0:
         console.print(f"[green]✓[/] the demo company (seed {plan.seed}) was already loaded; nothing added")
     else:
-        console.print(
-            f"[green]✓[/] loaded {created} objects (seed {plan.seed}); {skipped} were already there"
-        )
+        console.print(f"[green]✓[/] loaded {created} objects (seed {plan.seed}); {skipped} were already there")
     table = Table(title="Demo company", show_header=True, header_style="bold")
     table.add_column("what")
     table.add_column("count", justify="right")

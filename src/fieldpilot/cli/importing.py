@@ -32,9 +32,7 @@ def import_csv(
     path: Annotated[
         Path, typer.Argument(help="CSV file with a header row.", exists=True, dir_okay=False, readable=True)
     ],
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Validate every row and report; write nothing.")
-    ] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate every row and report; write nothing.")] = False,
     database_url: DatabaseUrlOption = None,
 ) -> None:
     """Import technicians, customers (one site per row) or work orders from a CSV file.

@@ -33,38 +33,52 @@ def check_database(settings: Settings) -> None:
         engine.dispose()
 
 
-def docs_url(settings: Settings, *, port: int | None = None) -> str:
+# Pages worth pointing a person at, announced when the app serves them.
+PAGES = (("Interactive API docs", "/docs"), ("Dispatcher console", "/console"), ("Dashboard", "/dashboard"))
+
+
+def base_url(settings: Settings, *, port: int | None = None) -> str:
     host = settings.host
     if host in ("0.0.0.0", "::", ""):  # listening everywhere: the local browser uses loopback
         host = "127.0.0.1"
     if ":" in host:
         host = f"[{host}]"
-    return f"http://{host}:{settings.port if port is None else port}/docs"
+    return f"http://{host}:{settings.port if port is None else port}"
 
 
-def run_server(settings: Settings, *, on_started: Callable[[str], None] | None = None) -> None:
-    """Serve the API with uvicorn until interrupted; `on_started(docs_url)` runs once it listens."""
+def docs_url(settings: Settings, *, port: int | None = None) -> str:
+    return base_url(settings, port=port) + "/docs"
+
+
+Announce = Callable[[list[tuple[str, str]]], None]
+
+
+def run_server(settings: Settings, *, on_started: Announce | None = None) -> None:
+    """Serve the API with uvicorn until interrupted; once it listens, `on_started` gets the
+    (label, URL) of the pages it serves, the API docs first."""
     import uvicorn
 
     from fieldpilot.api.app import create_app
 
-    config = uvicorn.Config(create_app(settings), host=settings.host, port=settings.port, log_level="info")
-    server = uvicorn.Server(config)
+    app = create_app(settings)
+    served = {getattr(route, "path", None) for route in app.routes}
+    pages = [(label, path) for label, path in PAGES if path in served]
+    server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port, log_level="info"))
     if on_started is not None:
-        threading.Thread(target=_announce, args=(server, settings, on_started), daemon=True).start()
+        threading.Thread(target=_announce, args=(server, settings, pages, on_started), daemon=True).start()
     server.run()
     if not server.started:
         fail(f"the server could not start on {settings.host}:{settings.port} (is the port in use?)")
 
 
-def _announce(server: object, settings: Settings, on_started: Callable[[str], None]) -> None:
+def _announce(server: object, settings: Settings, pages: list[tuple[str, str]], on_started: Announce) -> None:
     while not getattr(server, "started", False):
         if getattr(server, "should_exit", False):
             return
         time.sleep(STARTUP_POLL_SECONDS)
     port = settings.port
-    servers = getattr(server, "servers", [])
-    for listener in servers:  # port 0 means "any free port": report the one the OS chose
+    for listener in getattr(server, "servers", []):  # report the port the OS actually bound
         for sock in getattr(listener, "sockets", []):
             port = sock.getsockname()[1]
-    on_started(docs_url(settings, port=port))
+    root = base_url(settings, port=port)
+    on_started([(label, root + path) for label, path in pages])
