@@ -7,9 +7,11 @@ const STEP_MS = 15 * 60 * 1000;
 
 export function drawBoard(container, data, { onDrop, onOpen, readOnly = false }) {
   const rows = data.technicians;
-  const times = rows.flatMap((r) => [...(r.shift || []), ...r.visits.flatMap((v) => [v.travel_start, v.end])]).map(Date.parse);
+  // The axis is the working day (shifts and now); visits booked on other days are counted, not drawn.
+  const times = rows.flatMap((r) => r.shift || []).map(Date.parse);
   const start = Math.min(...times, serverNow()) - 30 * 60000;
-  const end = Math.max(...times, serverNow() + 6 * 3600000) + 30 * 60000;
+  const end = Math.max(...times, serverNow() + 6 * 3600000) + 60 * 60000;
+  const inDay = (v) => Date.parse(v.end) > start && Date.parse(v.start) < end;
   const pct = (iso) => ((Date.parse(iso) - start) / (end - start)) * 100;
   const place = (node, from, to) => {
     node.style.left = `${pct(from)}%`;
@@ -27,7 +29,9 @@ export function drawBoard(container, data, { onDrop, onOpen, readOnly = false })
     const lane = el("div", { class: "lane", dataset: { technician: row.technician_id } });
     if (row.shift) lane.append(place(el("div", { class: "shift", title: `shift ${hhmm(row.shift[0], data.timezone)}-${hhmm(row.shift[1], data.timezone)}` }), ...row.shift));
     for (const [a, b] of row.breaks) lane.append(place(el("div", { class: "brk", title: "break" }), a, b));
-    for (const visit of row.visits) {
+    const later = row.visits.filter((v) => !inDay(v)).length;
+    if (later) lane.append(el("span", { class: "later", title: "visits booked on other days" }, `+${later} other days`));
+    for (const visit of row.visits.filter(inDay)) {
       const movable = visit.movable && !readOnly;
       if (visit.travel_minutes > 0) lane.append(place(el("div", { class: "travel", title: `${visit.travel_minutes} min travel` }), visit.travel_start, visit.start));
       const bar = place(el("div", {

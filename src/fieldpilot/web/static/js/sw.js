@@ -9,6 +9,7 @@ const SHELL = [
   "/static/web/js/outbox.js",
   "/technician/manifest.webmanifest",
   "/static/web/icon.svg",
+  "/static/web/icon-192.png",
 ];
 
 self.addEventListener("install", (event) => {
