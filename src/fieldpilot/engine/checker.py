@@ -65,9 +65,7 @@ class Violation:
         }
 
 
-def check_plan(
-    problem: DispatchProblem, plan: Plan, *, params: DispatchParams | None = None
-) -> list[Violation]:
+def check_plan(problem: DispatchProblem, plan: Plan, *, params: DispatchParams | None = None) -> list[Violation]:
     """Every rule the plan breaks, across routes and within each route."""
     params = params or DispatchParams()
     found: list[Violation] = []
@@ -263,9 +261,7 @@ def _warehouse_stock(problem: DispatchProblem, plan: Plan) -> list[Violation]:
         stock = problem.warehouses[index].stock
         for part, qty in sorted(parts.items()):
             if qty > stock.get(part, 0):
-                message = (
-                    f"warehouse {problem.warehouses[index].id} has {stock.get(part, 0)} {part}, {qty} taken"
-                )
+                message = f"warehouse {problem.warehouses[index].id} has {stock.get(part, 0)} {part}, {qty} taken"
                 found.append(Violation(ViolationCode.WAREHOUSE_STOCK, None, None, message))
     return found
 

@@ -273,9 +273,7 @@ def _fix(reason: Reason, clock: Clock) -> str:
             return f"{who} would need {d.get('skill', 'the skill')}"
 
 
-def blocked_summary(
-    order_id: str, rejected: Sequence[Rejection], *, window_end: int | None, clock: Clock
-) -> str:
+def blocked_summary(order_id: str, rejected: Sequence[Rejection], *, window_end: int | None, clock: Clock) -> str:
     """One sentence for an order nobody can take: what is missing, then the nearest fix."""
     codes = {r.code for rej in rejected for r in rej.reasons}
     wanted: list[str] = []
@@ -286,9 +284,7 @@ def blocked_summary(
         if r.code in (ReasonCode.SKILL_MISSING, ReasonCode.SKILL_LEVEL_TOO_LOW)
     }
     wanted += [f"with {skill} level >= {level}" for skill, level in sorted(skills)]
-    certs = sorted(
-        {r.detail["certification"] for rej in rejected for r in rej.reasons if "certification" in r.detail}
-    )
+    certs = sorted({r.detail["certification"] for rej in rejected for r in rej.reasons if "certification" in r.detail})
     wanted += [f"holding a valid {cert}" for cert in certs]
     if codes & {ReasonCode.OFF_SHIFT, ReasonCode.SHIFT_TOO_SHORT, ReasonCode.ABSENT}:
         before = clock(window_end) if window_end is not None else "any time"

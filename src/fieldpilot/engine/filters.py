@@ -148,15 +148,11 @@ def _shift_reasons(
     return []
 
 
-def _warehouses_with(
-    problem: DispatchProblem, order: OrderRequest, shortfall: Mapping[str, int]
-) -> tuple[int, ...]:
+def _warehouses_with(problem: DispatchProblem, order: OrderRequest, shortfall: Mapping[str, int]) -> tuple[int, ...]:
     left = warehouse_stock_left(problem)
     matrix = problem.matrix
     holding = [
-        index
-        for index, stock in enumerate(left)
-        if all(stock.get(part, 0) >= qty for part, qty in shortfall.items())
+        index for index, stock in enumerate(left) if all(stock.get(part, 0) >= qty for part, qty in shortfall.items())
     ]
     by_distance = sorted(
         holding, key=lambda i: (matrix.shortest_duration(problem.warehouses[i].location, order.location), i)

@@ -99,9 +99,7 @@ def evaluate_forced(
     best: tuple[tuple[int, float, int], ForcedAssignment] | None = None
     for at in positions:
         stops = [*schedule.stops[:at], stop, *schedule.stops[at:]]
-        replay = schedule.scheduler.replay(
-            stops, cursor=schedule.scheduler.start_cursor(), strict=False, record=True
-        )
+        replay = schedule.scheduler.replay(stops, cursor=schedule.scheduler.start_cursor(), strict=False, record=True)
         visits = tuple(
             ScheduledVisit(s.order_id, start, start + s.duration, s.restock)
             for s, start in zip(stops, replay.starts, strict=True)
@@ -125,9 +123,7 @@ def evaluate_forced(
             position=at,
             planned_start=start,
             planned_end=start + stop.duration,
-            eta_window=eta_window(
-                order, start, earliest=max(window.start, schedule.cursors[0].time), params=params
-            ),
+            eta_window=eta_window(order, start, earliest=max(window.start, schedule.cursors[0].time), params=params),
             cost=cost,
             restock=stop.restock,
             after_order_id=schedule.stops[at - 1].order_id if at > 0 else None,
