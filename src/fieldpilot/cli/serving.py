@@ -1,4 +1,5 @@
-"""Run the HTTP server: refuse a database that is not migrated, then hand the app to uvicorn.
+"""Run the HTTP server: the API and the web screens in one app, refused on a database that is not
+migrated, then handed to uvicorn.
 
 The readiness check and the server are separate functions so that tests (and `demo`) can check
 without binding a port.
@@ -9,11 +10,15 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from fieldpilot.cli.output import fail, safe_url
 from fieldpilot.config import Settings
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 STARTUP_POLL_SECONDS = 0.05
 
@@ -34,7 +39,12 @@ def check_database(settings: Settings) -> None:
 
 
 # Pages worth pointing a person at, announced when the app serves them.
-PAGES = (("Interactive API docs", "/docs"), ("Dispatcher console", "/console"), ("Dashboard", "/dashboard"))
+PAGES = (
+    ("Interactive API docs", "/docs"),
+    ("Dispatcher console", "/console"),
+    ("Manager dashboard", "/dashboard"),
+    ("Technician app", "/technician"),
+)
 
 
 def base_url(settings: Settings, *, port: int | None = None) -> str:
@@ -53,14 +63,23 @@ def docs_url(settings: Settings, *, port: int | None = None) -> str:
 Announce = Callable[[list[tuple[str, str]]], None]
 
 
+def build_app(settings: Settings) -> FastAPI:
+    """The API and the web screens in one app. `api` and `web` are siblings that may not import
+    each other, so they are put together here, in the top layer."""
+    from fieldpilot.api.app import create_app
+    from fieldpilot.web import create_web_router
+
+    app = create_app(settings)
+    app.include_router(create_web_router(app.state.services))
+    return app
+
+
 def run_server(settings: Settings, *, on_started: Announce | None = None) -> None:
     """Serve the API with uvicorn until interrupted; once it listens, `on_started` gets the
     (label, URL) of the pages it serves, the API docs first."""
     import uvicorn
 
-    from fieldpilot.api.app import create_app
-
-    app = create_app(settings)
+    app = build_app(settings)
     served = {getattr(route, "path", None) for route in app.routes}
     pages = [(label, path) for label, path in PAGES if path in served]
     server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port, log_level="info"))

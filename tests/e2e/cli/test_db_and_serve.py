@@ -73,7 +73,7 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def test_served_api_answers_its_docs_page(runner: CliRunner, tmp_path: Path) -> None:
+def test_served_app_answers_its_docs_page_and_the_console(runner: CliRunner, tmp_path: Path) -> None:
     url = sqlite_url(tmp_path / "served.db")
     assert runner.invoke(app, ["db", "upgrade", "--database-url", url]).exit_code == 0
     port = _free_port()
@@ -84,11 +84,13 @@ def test_served_api_answers_its_docs_page(runner: CliRunner, tmp_path: Path) -> 
     )
     try:
         status = _wait_for(f"http://127.0.0.1:{port}/docs", process=process, timeout=20)
+        console = httpx.get(f"http://127.0.0.1:{port}/console", timeout=5).status_code if status else None
     finally:
         process.terminate()
         _, stderr = process.communicate(timeout=10)
 
     assert status == 200, stderr.decode(errors="replace")[-2000:]
+    assert console == 200
 
 
 def _wait_for(address: str, *, process: subprocess.Popen[bytes], timeout: float) -> int | None:
