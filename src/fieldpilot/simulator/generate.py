@@ -153,6 +153,9 @@ def _fleet(scenario: Scenario, seed: int, depots: tuple[Location, ...]) -> tuple
     fleet = scenario.fleet
     shares = np.array([s.share for s in fleet.shifts], dtype=float)
     skills = sorted(fleet.skills)
+    needed: dict[str, int] = {}
+    for kind in scenario.service_types:
+        needed[kind.skill] = max(needed.get(kind.skill, 1), kind.min_level)
     weekday = scenario.day.weekday()
     plans = []
     for i in range(fleet.technicians):
@@ -166,9 +169,9 @@ def _fleet(scenario: Scenario, seed: int, depots: tuple[Location, ...]) -> tuple
             if rng.uniform() < mix.share:
                 levels = np.array(mix.levels, dtype=float)
                 held[skill] = 1 + int(rng.choice(len(levels), p=levels / levels.sum()))
-        if not held:  # everyone can do something: the skill most of the team holds
-            main = max(skills, key=lambda s: (fleet.skills[s].share, s))
-            held[main] = 1
+        # A company staffs every trade: each technician is fully qualified in one skill, in turn.
+        main = skills[i % len(skills)]
+        held[main] = max(held.get(main, 1), needed.get(main, 1))
         speed = float(math.exp(rng.normal(0.0, fleet.speed_sigma)))
         breaks: tuple[LocalTimeRange, ...] = ()
         if pattern.break_start is not None:
