@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test check lint typecheck contracts unit bench bench-api bench-engine serve clean
+.PHONY: demo test check lint typecheck contracts chromium unit bench bench-api bench-engine serve clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PY) >/dev/null 2>&1 || { echo "needs $(PY)"; exit 1; }
@@ -32,7 +32,11 @@ contracts: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest -n 2 -q
 
-check: lint typecheck contracts unit
+# Browser tests drive Debian's Chromium (never a downloaded browser); install it when missing.
+chromium:
+	@test -x /usr/bin/chromium || { command -v apt-get >/dev/null && (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo "chromium not installed: browser tests will be skipped"; }
+
+check: lint typecheck contracts chromium unit
 
 # The whole suite: linters, types, import contracts and every test tier that runs by default.
 test: check
