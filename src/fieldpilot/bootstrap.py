@@ -16,7 +16,6 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from fieldpilot.config import Settings
 from fieldpilot.domain import commands as cmd
-from fieldpilot.domain.errors import Conflict
 from fieldpilot.domain.events import OrderCreated, ResourceChanged, StatusChanged, TechnicianRunningLate
 from fieldpilot.engine.params import DispatchParams
 from fieldpilot.engine.plan import Plan
@@ -148,9 +147,9 @@ def bootstrap(
         kind: partial(handler, deps=deps) for kind, handler in COMMAND_HANDLERS.items()
     }
     handlers |= {kind: partial(h, deps=deps, dispatch=dispatch_deps) for kind, h in DISPATCH_HANDLERS.items()}
-    event_handlers: dict[type[Any], list[EventHandler]] = {}
     if settings.auto_dispatch:
-        event_handlers[OrderCreated] = [partial(auto_dispatch, deps=deps, dispatch=dispatch_deps)]
+        handlers[cmd.CreateWorkOrder] = partial(orders.create_work_order, deps=deps, dispatch=dispatch_deps)
+    event_handlers: dict[type[Any], list[EventHandler]] = {}
     bus = MessageBus(uow_factory=uow_factory, command_handlers=handlers, event_handlers=event_handlers)
     replans = _replan_scheduler(settings, bus, start_workers=start_workers)
     if replans is not None:
@@ -196,17 +195,6 @@ def _replan_scheduler(settings: Settings, bus: MessageBus, *, start_workers: boo
         worker.start()
         return worker
     return None
-
-
-def auto_dispatch(event: OrderCreated, uow: UnitOfWork, *, deps: HandlerDeps, dispatch: DispatchDeps) -> None:
-    """A new order goes to the engine at once. Losing a race to a dispatcher is not an error."""
-    try:
-        dispatch_order_handler(cmd.DispatchOrder(order_id=event.order_id, actor="engine"), uow, deps, dispatch)
-    except Conflict as conflict:
-        log.info("auto-dispatch of %s skipped: %s", event.order_id, conflict)
-
-
-dispatch_order_handler = dispatch.dispatch_order
 
 
 def pyvrp_solver(

@@ -160,13 +160,16 @@ def _apply_side_effects(
         order.technician_id = None
         order.planned_start = None
         order.eta_window = None
+    # The SLA log only exists once a policy started the clock; an order without one has no clock to pause.
     if action is Action.HOLD:
         order.held_from = order.status
         order.hold_reason = reason
-        order.sla_log.append(SlaLogEntry(at=at, kind=SlaLogKind.PAUSE, reason=reason))
+        if order.sla_log:
+            order.sla_log.append(SlaLogEntry(at=at, kind=SlaLogKind.PAUSE, reason=reason))
     elif action is Action.RESUME:
         order.held_from = None
         order.hold_reason = None
-        order.sla_log.append(SlaLogEntry(at=at, kind=SlaLogKind.RESUME))
+        if order.sla_log:
+            order.sla_log.append(SlaLogEntry(at=at, kind=SlaLogKind.RESUME))
     if action is Action.REOPEN:
         order.milestones.pop("resolution", None)

@@ -93,11 +93,6 @@ def test_full_lifecycle_is_recorded_in_the_history(world: World) -> None:
     assert all(h["at"] == "2026-03-02T09:00:00Z" for h in history)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="service bug: a hold without an SLA policy writes a PAUSE into an empty SLA log, "
-    "which the SLA clock then refuses (422 sla_log); see the API report",
-)
 def test_an_order_without_sla_policy_can_be_put_on_hold(world: World) -> None:
     order = world.assigned_order("tech_a")
     response = world.act(order["id"], "hold", reason="waiting for parts")

@@ -6,7 +6,7 @@ import pytest
 
 from fieldpilot.domain.errors import IllegalTransition, InvalidInput
 from fieldpilot.domain.events import OrderAssigned, OrderReassigned, StatusChanged
-from fieldpilot.domain.work_order import OrderStatus, SlaLogKind, WorkOrder
+from fieldpilot.domain.work_order import OrderStatus, SlaLogEntry, SlaLogKind, WorkOrder
 from fieldpilot.workflow import Action, advance, allowed_actions
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -32,9 +32,7 @@ def walk(order: WorkOrder, *actions: Action) -> None:
 
 def test_happy_path_reaches_closed_and_records_every_step() -> None:
     order = an_order()
-    walk(
-        order, Action.ASSIGN, Action.ACCEPT, Action.START_TRAVEL, Action.ARRIVE, Action.COMPLETE, Action.CLOSE
-    )
+    walk(order, Action.ASSIGN, Action.ACCEPT, Action.START_TRAVEL, Action.ARRIVE, Action.COMPLETE, Action.CLOSE)
     assert order.status is OrderStatus.CLOSED
     assert [h.to_status for h in order.history] == [
         OrderStatus.ASSIGNED,
@@ -70,13 +68,20 @@ def test_actions_that_need_a_reason_refuse_a_blank_one(action: Action) -> None:
 
 
 def test_hold_and_resume_return_to_the_held_state_and_log_the_sla_pause() -> None:
-    order = an_order()
+    order = an_order(sla_log=[SlaLogEntry(at=NOW, kind=SlaLogKind.START, policy_id="p")])
     walk(order, Action.ASSIGN, Action.ACCEPT)
     advance(order, Action.HOLD, at=NOW, actor="u", reason="customer_unavailable")
     assert order.status is OrderStatus.ON_HOLD and order.held_from is OrderStatus.ACCEPTED
     advance(order, Action.RESUME, at=NOW, actor="u")
     assert order.status is OrderStatus.ACCEPTED
-    assert [e.kind for e in order.sla_log] == [SlaLogKind.PAUSE, SlaLogKind.RESUME]
+    assert [e.kind for e in order.sla_log] == [SlaLogKind.START, SlaLogKind.PAUSE, SlaLogKind.RESUME]
+
+
+def test_hold_of_an_order_without_an_sla_clock_logs_no_pause() -> None:
+    order = an_order()
+    walk(order, Action.HOLD, Action.RESUME)
+    assert order.status is OrderStatus.NEW
+    assert order.sla_log == []
 
 
 def test_resume_after_hold_while_travelling_restarts_the_approach() -> None:

@@ -58,42 +58,60 @@ def dispatch_order(
         if command.expected_version is not None and command.expected_version != order.version:
             raise VersionMismatch(kind="work order", expected=command.expected_version, actual=order.version)
         now = deps.clock.now()
-        problem = build_snapshot(uow, now=now, timezone=dispatch.timezone, travel=dispatch.travel, include=[order.id])
-        candidate: Candidate | None
-        technician_id: str | None
         if command.mode is DispatchMode.FORCE:
-            technician_id, candidate, body = _forced(problem, command, params=dispatch.params)
-            reason = command.reason.strip() or "dispatcher's choice"
-        else:
-            decision = insert(problem, order.id, params=dispatch.params)
-            candidate, body = decision.assignment, decision.record.to_dict()
-            technician_id = None if candidate is None else candidate.technician_id
-            reason = "engine: cheapest feasible insertion"
-        if candidate is not None and technician_id is not None:
+            problem = build_snapshot(
+                uow, now=now, timezone=dispatch.timezone, travel=dispatch.travel, include=[order.id]
+            )
+            candidate, body = _forced(problem, command, params=dispatch.params)
             placed = apply_assignment(problem, candidate, params=dispatch.params)
-            eta = (candidate.eta_window.start, candidate.eta_window.end)
+            reason = command.reason.strip() or "dispatcher's choice"
+            _place(uow, order, placed, candidate=candidate, actor=command.actor, reason=reason, at=now)
+            record = _record(uow, deps, order_id=order.id, at=now, kind="force", body=body)
+        else:
+            record = place_with_engine(uow, order, deps=deps, dispatch=dispatch, actor=command.actor, at=now)
+        sla = refresh_sla(order, policies=uow.sla_policies.list(limit=10_000), now=now)
+        uow.commit()
+        return {"order": order_view(order, sla=sla), "decision": {"id": record.id, **record.body}}
+
+
+def place_with_engine(
+    uow: UnitOfWork, order: WorkOrder, *, deps: HandlerDeps, dispatch: DispatchDeps, actor: str, at: datetime
+) -> DecisionRecord:
+    """Put a new order where the engine's real-time insertion says, inside the caller's unit of
+    work, and store the decision. Losing the slot to a concurrent booking leaves the order in the
+    pool (recorded in the decision) instead of failing the caller's command."""
+    problem = build_snapshot(uow, now=at, timezone=dispatch.timezone, travel=dispatch.travel, include=[order.id])
+    decision = insert(problem, order.id, params=dispatch.params)
+    body = decision.record.to_dict()
+    candidate = decision.assignment
+    if candidate is not None:
+        placed = apply_assignment(problem, candidate, params=dispatch.params)
+        try:
             _place(
                 uow,
                 order,
                 placed,
-                technician_id=technician_id,
-                eta=eta,
-                actor=command.actor,
-                reason=reason,
-                at=now,
+                candidate=candidate,
+                actor=actor,
+                reason="engine: cheapest feasible insertion",
+                at=at,
             )
-        record = DecisionRecord(
-            id=deps.ids.new_id("dec"), order_id=order.id, created_at=now, kind=command.mode.value, body=body
-        )
-        uow.decisions.add(record)
-        sla = refresh_sla(order, policies=uow.sla_policies.list(limit=10_000), now=now)
-        uow.commit()
-        return {"order": order_view(order, sla=sla), "decision": {"id": record.id, **body}}
+        except SlotTaken as taken:
+            body = {**body, "outcome": "unassigned", "summary": f"{body['summary']} Not booked: {taken.message}."}
+    return _record(uow, deps, order_id=order.id, at=at, kind="auto", body=body)
+
+
+def _record(
+    uow: UnitOfWork, deps: HandlerDeps, *, order_id: str, at: datetime, kind: str, body: dict[str, Any]
+) -> DecisionRecord:
+    record = DecisionRecord(id=deps.ids.new_id("dec"), order_id=order_id, created_at=at, kind=kind, body=body)
+    uow.decisions.add(record)
+    return record
 
 
 def _forced(
     problem: DispatchProblem, command: cmd.DispatchOrder, *, params: DispatchParams
-) -> tuple[str, Candidate, dict[str, Any]]:
+) -> tuple[Candidate, dict[str, Any]]:
     technician_id = command.technician_id
     if not technician_id:
         raise InvalidInput("technician_id", "a forced assignment names the technician")
@@ -103,7 +121,7 @@ def _forced(
     body = {"mode": "force", "outcome": "assigned", **forced.to_dict(problem)}
     if forced.requires_reason and not command.reason.strip():
         raise InvalidInput("reason", "this assignment breaks constraints: " + _broken_text(body))
-    return technician_id, forced.candidate, body
+    return forced.candidate, body
 
 
 def _broken_text(body: dict[str, Any]) -> str:
@@ -115,31 +133,34 @@ def _place(
     order: WorkOrder,
     placed: DispatchProblem,
     *,
-    technician_id: str,
-    eta: tuple[int, int],
+    candidate: Candidate,
     actor: str,
     reason: str,
     at: datetime,
 ) -> None:
-    """Book the order and re-time the route's other visits, under the technician's lock."""
+    """Book the order and re-time the route's other visits, under the technician's lock.
+
+    Everything is checked before anything changes: an order booked on the technician since the
+    snapshot (not part of this route) that overlaps the new slot raises SlotTaken untouched."""
+    technician_id = candidate.technician_id
     if uow.technicians.lock(technician_id) is None:
         raise InvalidInput("technician_id", f"no technician {technician_id!r}")
-    for visit in placed.technician(technician_id).route:
-        start = placed.moment(visit.planned_start)
-        if visit.order_id == order.id:
-            order.planned_start = start
-            continue
-        other = uow.orders.get(visit.order_id)
-        if other is not None and other.planned_start != start:
-            other.planned_start = start
-            other.version += 1
-    slot = order.planned_slot
-    if slot is not None:
-        for other in uow.orders.booked_for(technician_id, start=slot.start, end=slot.end):
-            if other.id != order.id:
-                raise SlotTaken(technician_id=technician_id, order_id=other.id)
+    route = placed.technician(technician_id).route
+    starts = {visit.order_id: placed.moment(visit.planned_start) for visit in route}
+    start = starts[order.id]
+    end = start + timedelta(minutes=order.estimated_duration_minutes)
+    for other in uow.orders.booked_for(technician_id, start=start, end=end):
+        if other.id not in starts:
+            raise SlotTaken(technician_id=technician_id, order_id=other.id)
+    for order_id, moment in starts.items():
+        mate = None if order_id == order.id else uow.orders.get(order_id)
+        if mate is not None and mate.planned_start != moment:
+            mate.planned_start = moment
+            mate.version += 1
+    order.planned_start = start
     advance(order, Action.ASSIGN, at=at, actor=actor, reason=reason, technician_id=technician_id)
     # Windows are closed ranges of start seconds; TimeWindow is half-open, hence the extra second.
-    order.eta_window = TimeWindow(placed.moment(eta[0]), placed.moment(eta[1]) + timedelta(seconds=1))
+    window = candidate.eta_window
+    order.eta_window = TimeWindow(placed.moment(window.start), placed.moment(window.end) + timedelta(seconds=1))
     order.events.append(EtaChanged(order.id, order.eta_window.start, order.eta_window.end))
     order.version += 1

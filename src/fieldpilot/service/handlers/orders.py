@@ -23,6 +23,7 @@ from fieldpilot.domain.events import OrderCreated, OrderRated, OrderUpdated
 from fieldpilot.domain.values import CustomerTier, Priority, check_code
 from fieldpilot.domain.work_order import HistoryEntry, OrderStatus, WorkOrder
 from fieldpilot.service.deps import HandlerDeps
+from fieldpilot.service.handlers.dispatch import DispatchDeps, place_with_engine
 from fieldpilot.service.idempotency import remember, replay
 from fieldpilot.service.sla_tracking import refresh_sla, start_sla, switch_policy_if_needed
 from fieldpilot.service.triage import triage
@@ -49,7 +50,12 @@ UPDATABLE_FIELDS = frozenset(
 )
 
 
-def create_work_order(command: cmd.CreateWorkOrder, uow: UnitOfWork, deps: HandlerDeps) -> dict[str, Any]:
+def create_work_order(
+    command: cmd.CreateWorkOrder, uow: UnitOfWork, deps: HandlerDeps, dispatch: DispatchDeps | None = None
+) -> dict[str, Any]:
+    """Take in an order: triage, SLA clock, and, with `dispatch` given (auto-dispatch on), the
+    engine's real-time placement in the same transaction, so the response, the stored
+    idempotent replay and the database all show the order as assigned (or why it is not)."""
     scope = f"{command.actor}:create_work_order"
     with uow:
         previous = replay(uow, scope=scope, key=command.idempotency_key, fingerprint=command.fingerprint)
@@ -98,6 +104,9 @@ def create_work_order(command: cmd.CreateWorkOrder, uow: UnitOfWork, deps: Handl
         sla = refresh_sla(order, policies=policies, now=now)
         order.events.append(OrderCreated(order.id, int(order.priority), order.service_type, order.channel.value))
         uow.orders.add(order)
+        if dispatch is not None:
+            place_with_engine(uow, order, deps=deps, dispatch=dispatch, actor="engine", at=now)
+            sla = refresh_sla(order, policies=policies, now=now)
         view = order_view(order, sla=sla)
         remember(
             uow,
