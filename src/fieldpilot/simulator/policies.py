@@ -1,7 +1,8 @@
 """Dispatch policies compared on the same day, each acting only through the message bus.
 
-    static   the office without fieldpilot: fixed territories, a dispatcher who works through new
-             orders every 30 minutes (urgent calls at once), first come first served by priority,
+    static   the office without fieldpilot: fixed territories, each with a dispatcher who works
+             through new orders every 30 minutes, 90 seconds an order (P1 calls at once),
+             first come first served within priority,
              each order appended to the technician of the territory who is free first; a day is
              never re-planned, only a sick technician's orders are handed out again.
     nearest  what basic tools do: at once, the nearest idle qualified technician, or else the one
@@ -293,7 +294,7 @@ class NearestPolicy(QueuePolicy):
 class StaticPolicy(QueuePolicy):
     name = "static"
     batch_every = 1800
-    handling_seconds = 120  # the dispatcher's time per order (reading, calling, booking)
+    handling_seconds = 90  # a dispatcher's time per order (reading, calling, booking)
 
     def start(self) -> None:
         sim = self.sim
@@ -301,7 +302,7 @@ class StaticPolicy(QueuePolicy):
         last = max(t.shift_end for t in sim.day.technicians)
         for second in range(first - first % self.batch_every, last + 1, self.batch_every):
             sim.kernel.at(second, self._batch, priority=DISPATCHER, label="static batch")
-        self.free_at = 0  # when the dispatcher can take the next call or line
+        self.free_at: dict[int, int] = {}  # territory -> when its dispatcher can take the next order
 
     def order_created(self, order_id: str, arrival: Arrival) -> None:
         if arrival.priority == 1:  # an emergency call is handled at once, by phone
@@ -310,8 +311,11 @@ class StaticPolicy(QueuePolicy):
             self.requeue(order_id)
 
     def _handle_later(self, order_id: str) -> None:
-        self.free_at = max(self.free_at, self.sim.kernel.now) + self.handling_seconds
-        self.sim.kernel.at(self.free_at, lambda: self._handle(order_id), priority=DISPATCHER, label="dispatch")
+        """Each territory has its dispatcher, who works through orders one at a time."""
+        territory = self.sim.arrivals[order_id].territory
+        ready = max(self.free_at.get(territory, 0), self.sim.kernel.now) + self.handling_seconds
+        self.free_at[territory] = ready
+        self.sim.kernel.at(ready, lambda: self._handle(order_id), priority=DISPATCHER, label="dispatch")
 
     def _batch(self) -> None:
         waiting, self.backlog = self.backlog, []

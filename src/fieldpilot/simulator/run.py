@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from fieldpilot.bootstrap import auto_dispatch
 from fieldpilot.domain import commands as cmd
 from fieldpilot.domain.errors import Conflict
 from fieldpilot.domain.events import OrderCreated
@@ -118,15 +117,17 @@ class Simulation:
             self.policy.traffic_changed(area)
 
     def _time_auto_dispatch(self) -> None:
-        """Time the engine where it runs, inside the bus: the auto-dispatch handler of OrderCreated
-        (perf_counter around snapshot, insertion and commit) and every re-plan."""
-        handlers = self.services.bus.event_handlers.get(OrderCreated, [])
-        self.services.bus.event_handlers[OrderCreated] = [
-            self._timed(h, "dispatch") if getattr(h, "func", None) is auto_dispatch else h for h in handlers
-        ]
-        replan = self.services.bus.command_handlers.get(cmd.Replan)
+        """Time the engine where it runs, inside the bus: with auto-dispatch the intake handler
+        (creation, snapshot, insertion and commit in one unit of work; re-plans it triggers run
+        after it and are timed apart), and every re-plan."""
+        bus = self.services.bus
+        if self.services.settings.auto_dispatch and cmd.CreateWorkOrder in bus.command_handlers:
+            bus.command_handlers[cmd.CreateWorkOrder] = self._timed(
+                bus.command_handlers[cmd.CreateWorkOrder], "dispatch"
+            )
+        replan = bus.command_handlers.get(cmd.Replan)
         if replan is not None:
-            self.services.bus.command_handlers[cmd.Replan] = self._timed(replan, "replan")
+            bus.command_handlers[cmd.Replan] = self._timed(replan, "replan")
 
     def _timed(self, handler: Callable[..., Any], kind: str) -> Callable[..., Any]:
         def run(message: object, uow: object) -> Any:
