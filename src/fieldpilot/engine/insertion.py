@@ -60,6 +60,10 @@ class InsertionDecision:
     def assigned(self) -> bool:
         return self.assignment is not None
 
+    def to_dict(self) -> dict[str, Any]:
+        """The decision record as plain JSON data (what the service stores and the API serves)."""
+        return self.record.to_dict()
+
 
 @dataclass(frozen=True, slots=True)
 class Offer:
@@ -182,6 +186,8 @@ def apply_assignment(
     """The snapshot after placing the candidate: the route gets the visit, planned starts are re-timed."""
     problem = without_order(problem, candidate.order_id)
     tech = problem.technician(candidate.technician_id)
+    if not 0 <= candidate.position <= len(tech.route):
+        raise InvalidInput("position", f"{tech.id}'s route has {len(tech.route)} visits; the candidate is stale")
     visit = PlannedVisit(candidate.order_id, candidate.planned_start, restock=candidate.restock)
     route = list(tech.route)
     route.insert(candidate.position, visit)

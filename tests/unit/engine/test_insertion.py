@@ -188,3 +188,14 @@ def test_same_snapshot_gives_the_same_decision() -> None:
     problem = a_problem(technicians=techs, orders=[an_order(location=1)])
     first = insert(problem, "O-1").record.to_dict()
     assert insert(replace(problem), "O-1").record.to_dict() == first
+
+
+def test_refuses_to_apply_a_candidate_from_a_longer_route() -> None:
+    tech = with_route(a_technician(), [PlannedVisit("P-1", 9 * HOUR)])
+    problem = a_problem(technicians=[tech], orders=[an_order(id="P-1"), an_order()])
+    decision = insert(problem, "O-1")
+    assert decision.assignment is not None
+    assert decision.to_dict() == decision.record.to_dict()
+    stale = replace(decision.assignment, position=5)
+    with pytest.raises(InvalidInput):
+        apply_assignment(problem, stale)
