@@ -29,7 +29,9 @@ def demo(
     database_url: Annotated[
         str, typer.Option("--database-url", help="Where to put the demo company (SQLAlchemy URL).")
     ] = DEMO_DATABASE_URL,
-    seed: Annotated[int, typer.Option(help="Seed of the generator: the same seed, the same company.")] = (DEFAULT_SEED),
+    seed: Annotated[
+        int, typer.Option(help="Seed of the generator: the same seed, the same company (use --reset to switch seeds).")
+    ] = (DEFAULT_SEED),
     reset: Annotated[bool, typer.Option("--reset", help="Delete the SQLite demo database first.")] = False,
     serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Start the API server after loading.")] = True,
     host: HostOption = None,

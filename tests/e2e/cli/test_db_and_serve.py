@@ -101,3 +101,16 @@ def _wait_for(address: str, *, process: subprocess.Popen[bytes], timeout: float)
         except httpx.TransportError:
             time.sleep(0.1)
     return None
+
+
+def test_insecure_production_settings_are_refused_before_anything_runs(runner: CliRunner, tmp_path: Path) -> None:
+    url = sqlite_url(tmp_path / "prod.db")
+
+    result = runner.invoke(
+        app,
+        ["serve", "--database-url", url],
+        env={"FIELDPILOT_ENVIRONMENT": "production", "FIELDPILOT_SECRET_KEY": "changeme"},
+    )
+
+    assert result.exit_code == 2
+    assert "FIELDPILOT_SECRET_KEY" in flat(result.output)

@@ -83,3 +83,15 @@ def test_demo_reset_refuses_a_server_database(runner: CliRunner) -> None:
 
     assert result.exit_code == 1
     assert "only deletes SQLite files" in flat(result.output)
+
+
+def test_demo_refuses_to_run_in_production(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(
+        app,
+        ["demo", "--no-serve", "--database-url", sqlite_url(tmp_path / "demo.db")],
+        env={"FIELDPILOT_ENVIRONMENT": "production", "FIELDPILOT_SECRET_KEY": "s" * 40},
+    )
+
+    assert result.exit_code == 1
+    assert "production" in flat(result.output)
+    assert not (tmp_path / "demo.db").exists()
