@@ -64,9 +64,9 @@ def validate(planned: Sequence[PlannedCommand], *, kind: CsvKind, services: Serv
     result = Validation()
     memory = MemoryDatabase()
     with services.uow_factory() as uow:
-        _copy_references(uow, memory, planned)
+        _copy_references(uow, memory=memory, planned=planned)
         for item in planned:
-            if _unchanged(uow, item, memory):
+            if _unchanged(uow, item, memory=memory):
                 result.unchanged.append(item)
             else:
                 result.to_commit.append(item)
@@ -114,7 +114,7 @@ def _detached(obj: Any) -> Any:
     return dataclasses.replace(obj)
 
 
-def _copy_references(uow: UnitOfWork, memory: MemoryDatabase, planned: Sequence[PlannedCommand]) -> None:
+def _copy_references(uow: UnitOfWork, *, memory: MemoryDatabase, planned: Sequence[PlannedCommand]) -> None:
     for catalogue in CATALOGUES:
         table = memory.table(TABLES[catalogue])
         for obj in repository(uow, catalogue).list(limit=1_000_000):
@@ -140,7 +140,7 @@ def _copy_references(uow: UnitOfWork, memory: MemoryDatabase, planned: Sequence[
                 table[key] = _detached(found)
 
 
-def _unchanged(uow: UnitOfWork, item: PlannedCommand, memory: MemoryDatabase) -> bool:
+def _unchanged(uow: UnitOfWork, item: PlannedCommand, *, memory: MemoryDatabase) -> bool:
     """Whether the row is already in the database exactly as the file says (a re-import)."""
     command = item.command
     if isinstance(command, CreateWorkOrder) and command.idempotency_key:

@@ -84,13 +84,18 @@ def run_server(settings: Settings, *, on_started: Announce | None = None) -> Non
     pages = [(label, path) for label, path in PAGES if path in served]
     server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port, log_level="info"))
     if on_started is not None:
-        threading.Thread(target=_announce, args=(server, settings, pages, on_started), daemon=True).start()
+        threading.Thread(
+            target=_announce,
+            args=(server,),
+            kwargs={"settings": settings, "pages": pages, "on_started": on_started},
+            daemon=True,
+        ).start()
     server.run()
     if not server.started:
         fail(f"the server could not start on {settings.host}:{settings.port} (is the port in use?)")
 
 
-def _announce(server: object, settings: Settings, pages: list[tuple[str, str]], on_started: Announce) -> None:
+def _announce(server: object, *, settings: Settings, pages: list[tuple[str, str]], on_started: Announce) -> None:
     while not getattr(server, "started", False):
         if getattr(server, "should_exit", False):
             return

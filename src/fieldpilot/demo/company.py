@@ -65,6 +65,11 @@ SHIFT_PATTERNS = (
     (time(8), time(17), time(12, 30), time(13, 30), True),
 )
 
+DEPOTS: dict[str, tuple[str, Location]] = {
+    "wh_north": ("Dépôt Nord — Rillieux-la-Pape", Location(45.8192, 4.8861)),
+    "wh_south": ("Dépôt Sud — Vénissieux", Location(45.6981, 4.8792)),
+}
+
 TIER_WEIGHTS = ((CustomerTier.STANDARD, 70), (CustomerTier.PRIORITY, 20), (CustomerTier.VIP, 10))
 
 
@@ -99,18 +104,14 @@ def _warehouses(rng: random.Random) -> tuple[Warehouse, ...]:
     def stock() -> dict[str, int]:
         return {code: rng.randint(5, 60) for code in catalogue.PART_CODES}
 
-    return (
-        Warehouse("wh_north", "Dépôt Nord — Rillieux-la-Pape", Location(45.8192, 4.8861), stock()),
-        Warehouse("wh_south", "Dépôt Sud — Vénissieux", Location(45.6981, 4.8792), stock()),
-    )
+    return tuple(Warehouse(depot_id, name, location, stock()) for depot_id, (name, location) in DEPOTS.items())
 
 
 def _technician(rng: random.Random, *, number: int, today: date) -> Technician:
     archetype = ARCHETYPES[(number - 1) % len(ARCHETYPES)]
     skills = {skill: rng.randint(low, high) for skill, low, high in archetype}
     depot = "wh_north" if number % 2 else "wh_south"
-    depot_location = Location(45.8192, 4.8861) if depot == "wh_north" else Location(45.6981, 4.8792)
-    home = point_near(rng, depot_location, 8.0)
+    home = point_near(rng, DEPOTS[depot][1], radius_km=8.0)
     parts_for_skills = [part for s in catalogue.SERVICE_TYPES if s.skill in skills for part in s.parts]
     van_stock = {
         part: rng.randint(1, 4)

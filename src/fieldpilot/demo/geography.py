@@ -100,7 +100,7 @@ def distance_km(a: Location, b: Location) -> float:
     return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(h))
 
 
-def point_near(rng: random.Random, centre: Location, radius_km: float) -> Location:
+def point_near(rng: random.Random, centre: Location, *, radius_km: float) -> Location:
     """A point uniformly distributed over the disc of `radius_km` around `centre`."""
     distance = radius_km * math.sqrt(rng.random())
     bearing = rng.uniform(0, 2 * math.pi)
@@ -113,8 +113,8 @@ def customer_point(rng: random.Random) -> Location:
     """Most customers live in the dense centre; a third anywhere in the 25 km disc."""
     if rng.random() < 0.65:
         commune = rng.choice(COMMUNES)
-        return point_near(rng, commune.location, 1.5)
-    return point_near(rng, CENTRE, RADIUS_KM)
+        return point_near(rng, commune.location, radius_km=1.5)
+    return point_near(rng, CENTRE, radius_km=RADIUS_KM)
 
 
 def nearest_commune(location: Location) -> Commune:
