@@ -6,6 +6,7 @@ run finds everything in place and adds nothing; `--reset` deletes the SQLite fil
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -16,6 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy.engine import make_url
 
+from fieldpilot.bootstrap import Services
 from fieldpilot.cli.output import console, fail, safe_url
 from fieldpilot.cli.settings import HostOption, PortOption, load_settings
 from fieldpilot.config import Settings
@@ -25,13 +27,22 @@ DEMO_DATABASE_URL = "sqlite:///fieldpilot-demo.db"
 DEFAULT_SEED = 2026
 
 
+@dataclass(frozen=True)
+class DemoOutcome:
+    plan: DemoPlan
+    report: LoadReport
+    users: tuple[DemoUser, ...]
+    api_key: str
+    counts: list[tuple[str, int]]
+
+
 def demo(
     database_url: Annotated[
         str, typer.Option("--database-url", help="Where to put the demo company (SQLAlchemy URL).")
     ] = DEMO_DATABASE_URL,
     seed: Annotated[
         int, typer.Option(help="Seed of the generator: the same seed, the same company (use --reset to switch seeds).")
-    ] = (DEFAULT_SEED),
+    ] = DEFAULT_SEED,
     reset: Annotated[bool, typer.Option("--reset", help="Delete the SQLite demo database first.")] = False,
     serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Start the API server after loading.")] = True,
     host: HostOption = None,
@@ -53,12 +64,10 @@ def demo(
     if reset:
         _delete_sqlite_database(settings.database_url)
     _migrate(settings)
-    plan, report, users, api_key = _load(
-        settings, seed=seed, sizes=(technicians, customers, orders), now=datetime.now(UTC)
-    )
-    _print_summary(settings, plan=plan, report=report, users=users, api_key=api_key)
+    outcome = _load(settings, seed=seed, sizes=(technicians, customers, orders), now=datetime.now(UTC))
+    _print_summary(outcome)
     if not serve:
-        console.print(f"Start the server with: [bold]fieldpilot serve --database-url {database_url}[/]")
+        console.print(f"Start the server with: [bold]fieldpilot serve --database-url '{safe_url(database_url)}'[/]")
         return
     from fieldpilot.cli.serving import docs_url, run_server
 
@@ -98,9 +107,7 @@ def _migrate(settings: Settings) -> None:
     console.print(f"[green]✓[/] database {safe_url(settings.database_url)} is migrated")
 
 
-def _load(
-    settings: Settings, *, seed: int, sizes: tuple[int, int, int], now: datetime
-) -> tuple[DemoPlan, LoadReport, tuple[DemoUser, ...], str]:
+def _load(settings: Settings, *, seed: int, sizes: tuple[int, int, int], now: datetime) -> DemoOutcome:
     from fieldpilot.bootstrap import bootstrap
     from fieldpilot.demo import create_demo_users, issue_demo_api_key, load_demo, plan_demo
     from fieldpilot.storage import start_mappers
@@ -131,14 +138,14 @@ def _load(
         clock.current = datetime.now(UTC)
         users = create_demo_users(plan, bus=services.bus)
         api_key = issue_demo_api_key(bus=services.bus)
+        counts = _counts(services)
     finally:
         services.dispose()
-    return plan, report, users, api_key
+    return DemoOutcome(plan, report, users, api_key, counts)
 
 
-def _print_summary(
-    settings: Settings, *, plan: DemoPlan, report: LoadReport, users: tuple[DemoUser, ...], api_key: str
-) -> None:
+def _print_summary(outcome: DemoOutcome) -> None:
+    plan, report = outcome.plan, outcome.report
     created, skipped = sum(report.created.values()), sum(report.skipped.values())
     if created == 0:
         console.print(f"[green]✓[/] the demo company (seed {plan.seed}) was already loaded; nothing added")
@@ -147,35 +154,29 @@ def _print_summary(
     table = Table(title="Demo company", show_header=True, header_style="bold")
     table.add_column("what")
     table.add_column("count", justify="right")
-    for label, count in _counts(settings):
+    for label, count in outcome.counts:
         table.add_row(label, str(count))
     console.print(table)
     credentials = Table(title="Demo users (local demo only — never reuse these)", header_style="bold")
     for column in ("username", "password", "role"):
         credentials.add_column(column)
-    for user in users:
+    for user in outcome.users:
         credentials.add_row(user.username, user.password, user.role.value)
     console.print(credentials)
-    console.print(f"API key (header [bold]X-API-Key[/], role integration): [bold]{api_key}[/]")
+    console.print(f"API key (header [bold]X-API-Key[/], role integration): [bold]{outcome.api_key}[/]")
 
 
-def _counts(settings: Settings) -> list[tuple[str, int]]:
-    from fieldpilot.bootstrap import bootstrap
-
-    services = bootstrap(settings)
-    try:
-        with services.uow_factory() as uow:
-            return [
-                ("technicians", uow.technicians.count()),
-                ("depots (warehouses)", uow.warehouses.count()),
-                ("customers", uow.customers.count()),
-                ("sites", uow.sites.count()),
-                ("assets", uow.assets.count()),
-                ("skills", uow.skills.count()),
-                ("parts", uow.parts.count()),
-                ("SLA policies", uow.sla_policies.count()),
-                ("triage rules", uow.triage_rules.count()),
-                ("open work orders", len(uow.orders.open_orders())),
-            ]
-    finally:
-        services.dispose()
+def _counts(services: Services) -> list[tuple[str, int]]:
+    with services.uow_factory() as uow:
+        return [
+            ("technicians", uow.technicians.count()),
+            ("depots (warehouses)", uow.warehouses.count()),
+            ("customers", uow.customers.count()),
+            ("sites", uow.sites.count()),
+            ("assets", uow.assets.count()),
+            ("skills", uow.skills.count()),
+            ("parts", uow.parts.count()),
+            ("SLA policies", uow.sla_policies.count()),
+            ("triage rules", uow.triage_rules.count()),
+            ("open work orders", len(uow.orders.open_orders())),
+        ]
