@@ -30,6 +30,7 @@ from fieldpilot.domain.work_order import OrderStatus
 from fieldpilot.service.unit_of_work import OrderQuery
 from fieldpilot.simulator.generate import distance_km
 from fieldpilot.simulator.kernel import DISPATCHER
+from fieldpilot.simulator.replans import KernelReplans
 
 if TYPE_CHECKING:
     from fieldpilot.simulator.generate import Arrival
@@ -125,9 +126,9 @@ class Policy:
 
 
 class DynamicPolicy(Policy):
-    """fieldpilot as configured for production: auto-dispatch on intake, the service layer's own
-    re-plan triggers (urgent order, cancellation, unassignment, technician changed or late) run
-    inline, and the periodic re-plan the server's worker would run."""
+    """fieldpilot as configured for production: auto-dispatch on intake, and re-plans on the service
+    layer's own triggers (urgent order, cancellation, unassignment, technician changed or late,
+    traffic) and period, coalesced as the server's worker does (simulator.replans)."""
 
     name = "dynamic"
     auto_dispatch = True
@@ -139,26 +140,16 @@ class DynamicPolicy(Policy):
         last = max(t.shift_end for t in sim.day.technicians)
         for second in range(first, last + 1, self.retry_every):
             sim.kernel.at(second, self._retry, priority=DISPATCHER, label="dynamic retry")
-        period = int(getattr(sim.services.settings, "replan_period_minutes", 10) * 60)
-        if self.replans is not None:
-            for second in range(first, last + 1, period):
-                sim.kernel.at(second, self._periodic, priority=DISPATCHER + 1, label="replan")
-
-    @property
-    def replans(self) -> object | None:
-        return getattr(self.sim.services, "replans", None)
-
-    def _periodic(self) -> None:
-        request = getattr(self.replans, "request", None)
-        if request is not None:
-            request("periodic")
-            self.sim.wake_all()
+        self.replans: KernelReplans | None = None
+        if cmd.Replan in sim.services.bus.command_handlers:
+            self.replans = KernelReplans(sim.services.bus, sim.kernel, seed=sim.day.seed, on_done=sim.wake_all)
+            self.replans.attach()
+            period = int(getattr(sim.services.settings, "replan_period_minutes", 10) * 60)
+            self.replans.every(period, start=first, end=last)
 
     def traffic_changed(self, area: str) -> None:
-        request = getattr(self.replans, "request", None)
-        if request is not None:
-            request(f"traffic change in {area}")
-            self.sim.wake_all()
+        if self.replans is not None:
+            self.replans.request(f"traffic change in {area}")
 
     def order_created(self, order_id: str, arrival: Arrival) -> None:
         # Auto-dispatch already ran inside CreateWorkOrder; keep what it could not place.

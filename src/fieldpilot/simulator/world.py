@@ -77,7 +77,8 @@ def simulation_settings(*, auto_dispatch: bool, replan: bool, dispatch_params: s
         "timezone": "UTC",
         "auto_dispatch": auto_dispatch,
         "database_url": "sqlite://",
-        "replan_mode": "inline" if replan else "off",
+        # Re-plans run on simulated time (simulator.replans), so the bootstrap registers none.
+        "replan_mode": "off",
         "replan_budget_seconds": REPLAN_SAFETY_SECONDS,
         "dispatch_params_path": dispatch_params,
     }
