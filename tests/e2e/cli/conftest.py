@@ -8,12 +8,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from fieldpilot.bootstrap import Services, bootstrap
 from fieldpilot.cli.main import app
 from fieldpilot.config import Settings
 from tests.e2e.cli.helpers import SMALL_DEMO, sqlite_url
+from tests.integration.conftest import drop_postgres_database, new_postgres_database, postgres_server
+
+__all__ = ["postgres_server"]  # the fixture, re-exported so pytest finds it here
 
 
 @pytest.fixture
@@ -35,6 +39,14 @@ def demo_db(small_demo_template: Path, tmp_path: Path) -> str:
     target = tmp_path / "demo.db"
     shutil.copy(small_demo_template, target)
     return sqlite_url(target)
+
+
+@pytest.fixture
+def postgres_url(postgres_server: Engine) -> Iterator[str]:
+    """A new, empty PostgreSQL database of this test's own, dropped afterwards."""
+    url = new_postgres_database(postgres_server)
+    yield url
+    drop_postgres_database(postgres_server, url)
 
 
 @pytest.fixture
