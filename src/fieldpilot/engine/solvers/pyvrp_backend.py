@@ -77,6 +77,21 @@ def _criteria(budget: SearchBudget) -> MultipleCriteria:
     return MultipleCriteria(criteria)
 
 
+#: PyVRP's default ceiling on a penalty per unit of excess load or time warp.
+MAX_PENALTY = 100_000
+
+
+def load_unit(model: RoutingModel) -> int:
+    """Integer factor applied to every load, so that one unit too many costs more than any prize.
+
+    PyVRP penalises excess load per unit, at most ``MAX_PENALTY`` a unit; with loads of a few parts
+    and prizes in the millions the search would rather overload a van than leave an order out, and
+    would then never hold a feasible plan.
+    """
+    prize = max((job.prize for job in model.jobs), default=0)
+    return max(1, -(-10 * prize // MAX_PENALTY))
+
+
 def allowed_job_masks(model: RoutingModel) -> list[NDArray[np.bool_]]:
     """For each fleet, which jobs it may serve."""
     masks = []
@@ -124,6 +139,7 @@ def to_problem_data(model: RoutingModel) -> pyvrp.ProblemData:
         for i in loc
     ]
     dims = model.num_load_dimensions
+    unit = load_unit(model)
     depots = [
         pyvrp.Depot(location=i, tw_early=d.tw_early, tw_late=d.tw_late, service_duration=d.service, name=d.name)
         for i, d in enumerate(model.depots)
@@ -131,7 +147,7 @@ def to_problem_data(model: RoutingModel) -> pyvrp.ProblemData:
     clients = [
         pyvrp.Client(
             location=len(depots) + k,
-            delivery=list(job.demand) if job.demand else [0] * dims,
+            delivery=[q * unit for q in job.demand] if job.demand else [0] * dims,
             service_duration=job.service,
             tw_early=job.tw_early,
             tw_late=job.tw_late,
@@ -144,7 +160,7 @@ def to_problem_data(model: RoutingModel) -> pyvrp.ProblemData:
     vehicle_types = [
         pyvrp.VehicleType(
             num_available=fleet.num_available,
-            capacity=list(fleet.capacity) if fleet.capacity else [2**31] * dims,
+            capacity=[q * unit for q in fleet.capacity] if fleet.capacity else [2**31 * unit] * dims,
             start_depot=fleet.start_depot,
             end_depot=fleet.end_depot,
             fixed_cost=fleet.fixed_cost,
@@ -153,7 +169,7 @@ def to_problem_data(model: RoutingModel) -> pyvrp.ProblemData:
             unit_distance_cost=fleet.unit_distance_cost,
             unit_duration_cost=fleet.unit_duration_cost,
             profile=fleet_profile[f],
-            initial_load=list(fleet.initial_load) if fleet.initial_load else [0] * dims,
+            initial_load=[q * unit for q in fleet.initial_load] if fleet.initial_load else [0] * dims,
             reload_depots=list(fleet.reload_depots),
             name=fleet.name,
         )
