@@ -19,7 +19,7 @@ from fieldpilot.cli.output import console, fail
 from fieldpilot.domain.errors import InvalidInput
 from fieldpilot.simulator.compare import BASELINES, Comparison, run_comparison
 from fieldpilot.simulator.metrics import better_when_lower
-from fieldpilot.simulator.policies import POLICIES
+from fieldpilot.simulator.policies import BOUNDS, POLICIES
 from fieldpilot.simulator.replay import load_replay
 from fieldpilot.simulator.report import write_report
 from fieldpilot.simulator.run import SimulationOptions
@@ -42,7 +42,9 @@ def simulate(
     scenario: Annotated[
         str, typer.Option(help=f"A shipped scenario ({', '.join(shipped_scenarios())}) or a TOML file.")
     ] = "small-town",
-    policies: Annotated[str, typer.Option(help="Comma-separated: static, nearest, dynamic.")] = ",".join(POLICIES),
+    policies: Annotated[
+        str, typer.Option(help="Comma-separated: static, nearest, dynamic, and the offline bound hindsight.")
+    ] = ",".join(POLICIES),
     seeds: Annotated[int, typer.Option(min=1, help="How many seeds (days) to simulate per policy.")] = 3,
     first_seed: Annotated[int, typer.Option(help="The first seed; seeds run first_seed .. first_seed+seeds-1.")] = 0,
     out: Annotated[Path | None, typer.Option(help="Report folder (default: simulation-report/<scenario>).")] = None,
@@ -63,9 +65,9 @@ def simulate(
     """Replay the same days under each policy through the real service layer and engine, print a
     comparison with relative changes against static and nearest, and write the report folder."""
     chosen = [p.strip() for p in policies.split(",") if p.strip()]
-    unknown = sorted(set(chosen) - set(POLICIES))
+    unknown = sorted(set(chosen) - set(POLICIES) - set(BOUNDS))
     if unknown or not chosen:
-        fail(f"unknown policy {', '.join(unknown) or '(none)'}; choose from {', '.join(POLICIES)}")
+        fail(f"unknown policy {', '.join(unknown) or '(none)'}; choose from {', '.join(POLICIES + BOUNDS)}")
     try:
         base = load_scenario(scenario)
         days = None
@@ -127,3 +129,7 @@ def _change(name: str, change: float | None) -> str:
     good = (change < 0) == better_when_lower(name) if change != 0 else True
     colour = "green" if good else "red"
     return f"[{colour}]{change:+.0%}[/]"
+
+
+if __name__ == "__main__":  # python -m fieldpilot.cli.simulate ..., before the CLI mounts it
+    simulate_app()

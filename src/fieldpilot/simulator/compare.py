@@ -16,11 +16,13 @@ from typing import Any
 
 from fieldpilot.service.ports import TravelTimes
 from fieldpilot.simulator.generate import Day, generate_day
+from fieldpilot.simulator.hindsight import hindsight_day
 from fieldpilot.simulator.metrics import compare, day_metrics, latency_metrics, summarise
 from fieldpilot.simulator.run import DayResult, Simulation, SimulationOptions
 from fieldpilot.simulator.scenario import Scenario
 
 BASELINES = ("static", "nearest")
+HINDSIGHT = "hindsight"
 Progress = Callable[[str, int, int], None]  # (label, seconds simulated, seconds in the day)
 
 
@@ -64,9 +66,13 @@ def run_comparison(
         day = days(seed) if days is not None else generate_day(scenario, seed)
         for policy in policies:
             label = f"{policy} seed {seed}"
-            simulation = Simulation(day, policy, travel=travel, options=options)
-            report = None if progress is None else _reporter(progress, label, day.end)
-            comparison.add(simulation.run(report))
+            if policy == HINDSIGHT:
+                iterations = (options or SimulationOptions()).hindsight_iterations
+                comparison.add(hindsight_day(day, iterations=iterations))
+            else:
+                simulation = Simulation(day, policy, travel=travel, options=options)
+                report = None if progress is None else _reporter(progress, label, day.end)
+                comparison.add(simulation.run(report))
             if progress is not None:
                 progress(label, day.end, day.end)
     return comparison

@@ -65,9 +65,8 @@ def day_metrics(result: DayResult) -> dict[str, float]:
     _eta(arrived, out)
     _fleet(result, out)
     with_promise = [o for o in orders if o.promises]
-    out["eta_changes_per_order"] = _r(
-        sum(len(o.promises) - 1 for o in with_promise) / len(with_promise) if with_promise else 0.0
-    )
+    if with_promise:
+        out["eta_changes_per_order"] = _r(sum(len(o.promises) - 1 for o in with_promise) / len(with_promise))
     out["reassignments_per_order"] = _r(sum(o.reassignments for o in orders) / len(orders) if orders else 0.0)
     out["solver_failures"] = result.solver_failures
     return out
@@ -103,9 +102,11 @@ def _eta(arrived: Sequence[OrderTimeline], out: dict[str, float]) -> None:
         inside += start <= order.arrived <= end
         first = order.promises[0]
         first_inside += first[1] <= order.arrived <= first[2]
-    out["eta_mae_min"] = _r(sum(errors) / len(errors)) if errors else 0.0
-    out["eta_within_window"] = _r(inside / judged) if judged else 0.0
-    out["eta_within_first_window"] = _r(first_inside / judged) if judged else 0.0
+    if not judged:  # nothing was promised (the offline bound): no ETA metrics rather than zeros
+        return
+    out["eta_mae_min"] = _r(sum(errors) / len(errors))
+    out["eta_within_window"] = _r(inside / judged)
+    out["eta_within_first_window"] = _r(first_inside / judged)
 
 
 def _fleet(result: DayResult, out: dict[str, float]) -> None:

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from fieldpilot.simulator.technicians import Technician
 
 POLICIES = ("static", "nearest", "dynamic")
+BOUNDS = ("hindsight",)  # not a policy that runs the day: the day planned offline (simulator.hindsight)
 PROMISE_HALF_WIDTH = 3600
 UNPLACED = frozenset({OrderStatus.NEW})
 

@@ -36,6 +36,7 @@ class SimulationOptions:
 
     replan_iterations: int = REPLAN_ITERATIONS  # solver iterations per re-plan (reproducible)
     dispatch_params: str | None = None  # a DispatchParams TOML for the engine, else its defaults
+    hindsight_iterations: int = 1000  # solver iterations of the offline bound
 
 
 @dataclass
