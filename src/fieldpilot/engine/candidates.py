@@ -60,8 +60,28 @@ class Bounds:
 
 
 def team_average_work(problem: DispatchProblem, *, params: DispatchParams) -> float:
-    """Mean work (service + travel seconds) of the technicians on shift."""
+    """Mean workload (service + free-flow travel seconds) of the technicians on shift."""
     return team_index(problem, params=params).average_work
+
+
+def workload_after(
+    problem: DispatchProblem, schedule: RouteSchedule, stop: Stop, position: int, *, before: float
+) -> float:
+    """Service + free-flow travel seconds of the route once `stop` is inserted at `position`."""
+    rows = problem.matrix.free_flow
+    prev, here = schedule.cursors[position].location, stop.location
+    if position < len(schedule.stops):
+        following = schedule.stops[position]
+        nxt = following.location
+        if following.restock is not None:
+            nxt = problem.warehouses[following.restock.warehouse].location
+    else:
+        nxt = schedule.tech.end_location
+    via = rows[prev, here]
+    if stop.restock is not None:
+        depot = problem.warehouses[stop.restock.warehouse].location
+        via = rows[prev, depot] + rows[depot, here]
+    return before + stop.duration + via + rows[here, nxt] - rows[prev, nxt]
 
 
 def preference_bonus(order: OrderRequest, tech: TechnicianState, *, params: DispatchParams) -> float:
@@ -88,6 +108,7 @@ def place(
     position: int,
     *,
     params: DispatchParams,
+    work_before: float,
     average_work: float,
     preference: float,
 ) -> Candidate | Failure:
@@ -104,7 +125,14 @@ def place(
     order = problem.order(stop.order_id)
     start = replay.first_start
     cost = cost_breakdown(
-        schedule, replay, stop, start=start, params=params, average_work=average_work, preference=preference
+        schedule,
+        replay,
+        stop,
+        start=start,
+        params=params,
+        workload=workload_after(problem, schedule, stop, position, before=work_before),
+        average_work=average_work,
+        preference=preference,
     )
     earliest = max(stop.window_start, schedule.cursors[0].time)
     n = len(schedule.stops)
@@ -129,23 +157,24 @@ def cost_breakdown(
     *,
     start: int,
     params: DispatchParams,
+    workload: float,
     average_work: float,
     preference: float,
 ) -> CostBreakdown:
-    """What a replayed route with `stop` added costs over the cached one, by component."""
+    """What a replayed route with `stop` added costs over the cached one, by component; `workload`
+    is the route's service + free-flow travel seconds after the insertion."""
     added_travel = replay.travel - schedule.travel
     overtime = max(0, replay.home_arrival - schedule.tech.shift_end) - schedule.overtime
-    work = schedule.work + stop.duration + added_travel
     return CostBreakdown(
         added_travel_seconds=added_travel,
         added_distance_metres=replay.distance - schedule.distance,
         lateness_seconds=max(0, start - stop.deadline) if stop.deadline is not None else 0,
         added_overtime_seconds=overtime,
-        workload_seconds=work,
+        workload_seconds=round(workload),
         travel=params.travel_weight * added_travel,
         lateness=replay.lateness - schedule.lateness,
         overtime=params.overtime_weight * overtime,
-        workload=params.workload_balance_weight * max(0.0, work - average_work),
+        workload=params.workload_balance_weight * max(0.0, workload - average_work),
         preference=preference,
     )
 
@@ -165,8 +194,7 @@ def rank(problem: DispatchProblem, order: OrderRequest, *, params: DispatchParam
     detours: dict[int, Stop] = {}
     for index in np.flatnonzero(~cleared).tolist():
         tech = problem.technicians[index]
-        schedule = team.schedules[index]
-        verdict = check_technician(problem, order, tech, schedule=schedule, window=window, clock=clock)
+        verdict = check_technician(problem, order, tech, window=window, clock=clock)
         if not verdict.eligible:
             rejected.append(Rejection(tech.id, verdict.reasons))
             continue
@@ -213,42 +241,42 @@ def _bounds(
     durations = matrix.durations
     low = matrix.factor_range[0]
     here = plain.location
-    techs = team.position_tech
-    picked = eligible[techs] & (team.position_time <= window.end)
+    rows = team.positions(np.flatnonzero(eligible).tolist())
+    techs = rows.tech
+    picked = rows.time <= window.end
     pickups = np.zeros(len(techs), dtype=np.int64)
-    via = durations[team.position_prev, here].copy()
+    via = durations[rows.prev, here].copy()
     for index, stop in detours.items():
         if stop.restock is None:
             continue
         depot = problem.warehouses[stop.restock.warehouse]
-        rows = techs == index
-        via[rows] = durations[team.position_prev[rows], depot.location] + durations[depot.location, here]
-        pickups[rows] = depot.pickup_seconds
+        mine = techs == index
+        via[mine] = durations[rows.prev[mine], depot.location] + durations[depot.location, here]
+        pickups[mine] = depot.pickup_seconds
     reach = np.floor(via * low).astype(np.int64) if matrix.congestion is not None else via
-    start = np.maximum(team.position_time + reach + pickups, window.start)
+    start = np.maximum(rows.time + reach + pickups, window.start)
     picked &= start <= window.end
     in_time = set(techs[picked].tolist())
     # forward time slack: reaching the next stop (or home) this much later must still be possible
-    onward = durations[here, team.position_next]
+    onward = durations[here, rows.next]
     if matrix.congestion is not None:
         onward = np.floor(onward * low).astype(np.int64)
-    picked &= start + plain.duration + onward - team.position_arrival <= team.position_slack
-    added = (via + durations[here, team.position_next] - durations[team.position_prev, team.position_next]).astype(
-        np.float64
-    )
+    picked &= start + plain.duration + onward - rows.arrival <= rows.slack
+    free_added = (via + durations[here, rows.next] - durations[rows.prev, rows.next]).astype(np.float64)
+    added = free_added
     if matrix.congestion is not None:
         profile = matrix.congestion
         factors = np.array(profile.factors)
-        slot = ((profile.epoch_second_of_day + team.position_time) % SECONDS_PER_DAY) // profile.bin_seconds
-        added = np.rint(added * factors[slot])
-    base = team.work[techs] + plain.duration - team.average_work
+        slot = ((profile.epoch_second_of_day + rows.time) % SECONDS_PER_DAY) // profile.bin_seconds
+        added = np.rint(free_added * factors[slot])
+    workload = team.work[techs] + plain.duration + free_added  # exact: service + free-flow travel
     bound = params.travel_weight * added + np.array(preferences)[techs]
-    bound += params.workload_balance_weight * np.maximum(0.0, base + added)
+    bound += params.workload_balance_weight * np.maximum(0.0, workload - team.average_work)
     if plain.deadline is not None:
         bound += np.maximum(0, start - plain.deadline) * plain.lateness_rate
     chosen = np.flatnonzero(picked)
-    ordered = chosen[np.lexsort((team.position_index[chosen], team.id_rank[techs[chosen]], bound[chosen]))]
-    return Bounds(bound[ordered].tolist(), techs[ordered].tolist(), team.position_index[ordered].tolist(), in_time)
+    ordered = chosen[np.lexsort((rows.index[chosen], team.id_rank[techs[chosen]], bound[chosen]))]
+    return Bounds(bound[ordered].tolist(), techs[ordered].tolist(), rows.index[ordered].tolist(), in_time)
 
 
 def _search(
@@ -284,10 +312,11 @@ def _search(
         stop = detours.get(index, plain)
         outcome = place(
             problem,
-            team.schedules[index],
+            team.schedule(index),
             stop,
             position,
             params=params,
+            work_before=float(team.work[index]),
             average_work=average,
             preference=preferences[index],
         )

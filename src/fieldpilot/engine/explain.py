@@ -24,7 +24,7 @@ class CostBreakdown:
     added_distance_metres: int
     lateness_seconds: int  # how late the new visit starts against its SLA deadline
     added_overtime_seconds: int
-    workload_seconds: int  # the technician's work (service + travel) after the insertion
+    workload_seconds: int  # the technician's work (service + free-flow travel) after the insertion
     travel: float
     lateness: float  # includes knock-on lateness of visits pushed later
     overtime: float

@@ -5,7 +5,7 @@ certifications valid on the day, tools, parts (van stock left after the route, e
 that has the shortfall), territory, the customer's excluded and required technicians, shift,
 absences, and whether the visit fits in the shift at all (allowing overtime).
 
-May import: fieldpilot.domain, fieldpilot.engine.{problem,reasons,schedule} and the standard library.
+May import: fieldpilot.domain, fieldpilot.engine.{problem,reasons} and the standard library.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from typing import Any
 
 from fieldpilot.engine.problem import OPEN_END, DispatchProblem, OrderRequest, TechnicianState, Window
 from fieldpilot.engine.reasons import Clock, Reason, ReasonCode, sentence_for
-from fieldpilot.engine.schedule import RouteSchedule
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,12 +62,27 @@ def warehouse_stock_left(problem: DispatchProblem) -> list[dict[str, int]]:
     return left
 
 
+def van_stock_left(problem: DispatchProblem, tech: TechnicianState) -> Mapping[str, int]:
+    """What is left on the van once the route's visits are served (restocks included)."""
+    key = ("van_stock_left", tech.id)
+    found = problem.memo.get(key)
+    if isinstance(found, tuple) and found[0] is tech:
+        left: Mapping[str, int] = found[1]
+        return left
+    van = dict(tech.stock)
+    for visit in tech.route:
+        for part, qty in problem.order(visit.order_id).parts.items():
+            picked = visit.restock.parts.get(part, 0) if visit.restock else 0
+            van[part] = van.get(part, 0) - qty + picked
+    problem.memo[key] = (tech, van)
+    return van
+
+
 def check_technician(
     problem: DispatchProblem,
     order: OrderRequest,
     tech: TechnicianState,
     *,
-    schedule: RouteSchedule,
     window: Window,
     clock: Clock,
 ) -> Eligibility:
@@ -95,11 +109,12 @@ def check_technician(
     if order.required_technicians and tech.id not in order.required_technicians:
         found.append((ReasonCode.NOT_REQUIRED_TECHNICIAN, {"required": sorted(order.required_technicians)}))
     found += _shift_reasons(problem, order, tech, window=window)
-    shortfall = {
-        part: qty - max(0, schedule.van_stock.get(part, 0))
-        for part, qty in order.parts.items()
-        if qty > schedule.van_stock.get(part, 0)
-    }
+    shortfall: dict[str, int] = {}
+    if order.parts:
+        van = van_stock_left(problem, tech)
+        shortfall = {
+            part: qty - max(0, van.get(part, 0)) for part, qty in order.parts.items() if qty > van.get(part, 0)
+        }
     warehouses: tuple[int, ...] = ()
     if shortfall:
         warehouses = _warehouses_with(problem, order, shortfall)

@@ -15,7 +15,13 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from fieldpilot.domain.errors import InvalidInput
-from fieldpilot.engine.candidates import cost_breakdown, eta_window, preference_bonus, team_average_work
+from fieldpilot.engine.candidates import (
+    cost_breakdown,
+    eta_window,
+    preference_bonus,
+    team_average_work,
+    workload_after,
+)
 from fieldpilot.engine.checker import ViolationCode, check_route
 from fieldpilot.engine.explain import Candidate
 from fieldpilot.engine.filters import check_technician, clock_for
@@ -23,6 +29,7 @@ from fieldpilot.engine.params import DispatchParams
 from fieldpilot.engine.plan import Route, ScheduledVisit
 from fieldpilot.engine.problem import DispatchProblem, Restock, Window
 from fieldpilot.engine.schedule import cached_schedule, make_stop
+from fieldpilot.engine.team import free_flow_work
 
 # Route violations the hard filters already report for the forced order.
 _FILTERED = frozenset(
@@ -83,7 +90,7 @@ def evaluate_forced(
     plain = make_stop(order, params=params)
     window = Window(plain.window_start, max(plain.window_start, plain.window_end))
     clock = clock_for(problem)
-    verdict = check_technician(problem, order, tech, schedule=schedule, window=window, clock=clock)
+    verdict = check_technician(problem, order, tech, window=window, clock=clock)
     stop = plain
     if verdict.shortfall and verdict.warehouses:
         stop = replace(plain, restock=Restock(verdict.warehouses[0], dict(verdict.shortfall)))
@@ -95,6 +102,7 @@ def evaluate_forced(
     filtered = tuple(BrokenConstraint(r.code.value, r.sentence, order.id) for r in verdict.reasons)
     before = Counter((v.code, v.order_id) for v in check_route(problem, schedule.to_route(), params=params))
     average = team_average_work(problem, params=params)
+    work_before = float(free_flow_work(problem, tech))
     preference = preference_bonus(order, tech, params=params)
     best: tuple[tuple[int, float, int], ForcedAssignment] | None = None
     for at in positions:
@@ -115,7 +123,14 @@ def evaluate_forced(
                 broken.append(BrokenConstraint(violation.code.value, violation.message, violation.order_id))
         start = replay.starts[at]
         cost = cost_breakdown(
-            schedule, replay, stop, start=start, params=params, average_work=average, preference=preference
+            schedule,
+            replay,
+            stop,
+            start=start,
+            params=params,
+            workload=workload_after(problem, schedule, stop, at, before=work_before),
+            average_work=average,
+            preference=preference,
         )
         candidate = Candidate(
             order_id=order.id,

@@ -274,11 +274,20 @@ class RouteSchedule:
     arrivals: list[int]
     arrival_slack: list[int]  # how much later each stop could be reached with the route still holding
     first_free: int  # insertions go at this position or later (after en-route/on-site visits)
-    van_stock: dict[str, int]  # what is left on the van once the route's visits are served
 
     @property
     def feasible(self) -> bool:
         return self.failure is None
+
+    @property
+    def van_stock(self) -> dict[str, int]:
+        """What is left on the van once the route's visits are served (restocks included)."""
+        van = dict(self.tech.stock)
+        for stop in self.stops:
+            for part, qty in self.scheduler.problem.order(stop.order_id).parts.items():
+                picked = stop.restock.parts.get(part, 0) if stop.restock else 0
+                van[part] = van.get(part, 0) - qty + picked
+        return van
 
     @property
     def overtime(self) -> int:
@@ -313,12 +322,6 @@ def schedule_route(
     for index, stop in enumerate(stops):
         if stop.fixed_start is not None:
             first_free = index + 1
-    van = dict(tech.stock)
-    for stop in stops:
-        order = problem.order(stop.order_id)
-        for part, qty in order.parts.items():
-            picked = stop.restock.parts.get(part, 0) if stop.restock else 0
-            van[part] = van.get(part, 0) - qty + picked
     return RouteSchedule(
         tech=tech,
         scheduler=scheduler,
@@ -335,7 +338,6 @@ def schedule_route(
         arrivals=replay.arrivals,
         arrival_slack=_forward_slack(problem, tech, stops, replay, first_free=first_free),
         first_free=first_free,
-        van_stock=van,
     )
 
 

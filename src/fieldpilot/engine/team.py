@@ -1,22 +1,28 @@
-"""A per-snapshot index of the team for vectorised screening: one numpy row per technician and per
-insertion position, built once per snapshot and params (cached in `DispatchProblem.memo`).
+"""A per-snapshot index of the team for vectorised screening, cached in `DispatchProblem.memo`.
 
-`rank` uses it to pass the common hard filters (skills, shift, time to finish) and to bound every
-insertion position of every technician in a few numpy operations; only the technicians the vector
-screen cannot clear go through the per-technician filters (which also write the reasons).
+One numpy row per technician (shift, places, workload) is built for the whole team; route schedules
+and the rows of their insertion positions are built lazily, only for technicians who pass the hard
+filters, and then kept for the snapshot's later orders. `rank` uses it to clear the common hard
+filters (skills, shift, time to finish) and to bound every insertion position in a few numpy
+operations; only the technicians the vector screen cannot clear go through the per-technician
+filters (which also write the reasons).
+
+Workload (for the balance term) is service time plus free-flow travel of the route, so it is known
+for every technician without scheduling their route.
 
 May import: fieldpilot.domain, fieldpilot.engine.{problem,params,schedule}, numpy, the standard library.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
 from fieldpilot.engine.params import DispatchParams
-from fieldpilot.engine.problem import DispatchProblem, OrderRequest, Window
+from fieldpilot.engine.problem import DispatchProblem, OrderRequest, TechnicianState, Window
 from fieldpilot.engine.schedule import NO_LIMIT, RouteSchedule, cached_schedule
 
 Ints = npt.NDArray[np.int64]
@@ -24,54 +30,65 @@ Floats = npt.NDArray[np.float64]
 Flags = npt.NDArray[np.bool_]
 
 
+@dataclass(frozen=True, slots=True)
+class Positions:
+    """Rows of insertion positions (technician, position), positions open to insertion only."""
+
+    tech: Ints
+    index: Ints
+    time: Ints  # ready to leave the previous stop
+    prev: Ints  # where from
+    next: Ints  # where the old leg went (next visit, its warehouse, or home)
+    arrival: Ints  # when the old leg arrived (at home: the latest allowed return)
+    slack: Ints  # forward time slack of that arrival (0 at home)
+
+
 @dataclass(slots=True)
 class TeamIndex:
-    schedules: list[RouteSchedule]
-    average_work: float
+    problem: DispatchProblem
+    params: DispatchParams
     on_shift: Flags
     available: Ints  # when each technician can first leave
     latest_end: Ints  # shift end plus allowed overtime
     start_location: Ints
     end_location: Ints
-    work: Floats  # service + travel seconds already planned
+    work: Floats  # service + free-flow travel seconds already planned
+    average_work: float  # over the technicians on shift
     has_absences: Flags
     id_rank: Ints  # position of each technician's id in sorted order (for tie-breaking)
-    # one row per insertion position (technician, position), positions open to insertion only
-    position_tech: Ints
-    position_index: Ints
-    position_time: Ints  # ready to leave the previous stop
-    position_prev: Ints  # where from
-    position_next: Ints  # where the old leg went (next visit, its warehouse, or home)
-    position_arrival: Ints  # when the old leg arrived (at home: the latest allowed return)
-    position_slack: Ints  # forward time slack of that arrival (0 at home)
     skill_levels: dict[str, Ints] = field(default_factory=dict)
+    _schedules: dict[int, RouteSchedule] = field(default_factory=dict)
+    _positions: dict[int, Positions] = field(default_factory=dict)
 
-    def levels(self, problem: DispatchProblem, skill: str) -> Ints:
+    def levels(self, skill: str) -> Ints:
         found = self.skill_levels.get(skill)
         if found is None:
-            found = np.array([t.skills.get(skill, 0) for t in problem.technicians], dtype=np.int64)
+            found = np.array([t.skills.get(skill, 0) for t in self.problem.technicians], dtype=np.int64)
             self.skill_levels[skill] = found
         return found
 
+    def schedule(self, index: int) -> RouteSchedule:
+        found = self._schedules.get(index)
+        if found is None:
+            found = cached_schedule(self.problem, self.problem.technicians[index], params=self.params)
+            self._schedules[index] = found
+        return found
 
-def team_index(problem: DispatchProblem, *, params: DispatchParams) -> TeamIndex:
-    key = ("team_index",)
-    found = problem.memo.get(key)
-    if isinstance(found, tuple) and (found[0] is params or found[0] == params):
-        index: TeamIndex = found[1]
-        return index
-    index = _build(problem, params=params)
-    problem.memo[key] = (params, index)
-    return index
+    def positions(self, indexes: Sequence[int]) -> Positions:
+        parts = [self._positions_of(i) for i in indexes]
+        if not parts:
+            empty = np.zeros(0, dtype=np.int64)
+            return Positions(empty, empty, empty, empty, empty, empty, empty)
+        return Positions(*(np.concatenate([getattr(p, name) for p in parts]) for name in Positions.__slots__))
 
-
-def _build(problem: DispatchProblem, *, params: DispatchParams) -> TeamIndex:
-    techs = problem.technicians
-    schedules = [cached_schedule(problem, t, params=params) for t in techs]
-    working = [s.work for t, s in zip(techs, schedules, strict=True) if t.on_shift]
-    rows: list[tuple[int, int, int, int, int, int, int]] = []
-    for number, (tech, schedule) in enumerate(zip(techs, schedules, strict=True)):
+    def _positions_of(self, number: int) -> Positions:
+        found = self._positions.get(number)
+        if found is not None:
+            return found
+        tech = self.problem.technicians[number]
+        schedule = self.schedule(number)
         stops = schedule.stops
+        rows: list[tuple[int, int, int, int, int, int, int]] = []
         for position in range(schedule.first_free, len(stops) + 1):
             cursor = schedule.cursors[position]
             if position < len(stops):
@@ -79,33 +96,61 @@ def _build(problem: DispatchProblem, *, params: DispatchParams) -> TeamIndex:
                 nxt = following.location
                 arrival, slack = schedule.arrivals[position], schedule.arrival_slack[position]
                 if following.restock is not None:
-                    nxt = problem.warehouses[following.restock.warehouse].location
+                    nxt = self.problem.warehouses[following.restock.warehouse].location
                     slack = NO_LIMIT  # the old leg went via a warehouse: no cheap screen
             else:
                 nxt, arrival, slack = tech.end_location, tech.latest_end, 0
             rows.append((number, position, cursor.time, cursor.location, nxt, arrival, slack))
-    table = np.array(rows, dtype=np.int64).reshape(-1, 7)
+        table = np.array(rows, dtype=np.int64).reshape(-1, 7)
+        found = Positions(*(table[:, k].copy() for k in range(7)))
+        self._positions[number] = found
+        return found
+
+
+def team_index(problem: DispatchProblem, *, params: DispatchParams) -> TeamIndex:
+    key = ("team_index",)
+    found = problem.memo.get(key)
+    if isinstance(found, TeamIndex) and (found.params is params or found.params == params):
+        return found
+    index = _build(problem, params=params)
+    problem.memo[key] = index
+    return index
+
+
+def free_flow_work(problem: DispatchProblem, tech: TechnicianState) -> int:
+    """Service plus free-flow travel seconds of the technician's current route (restocks included)."""
+    rows = problem.matrix.free_flow
+    here, total = tech.start_location, 0
+    for visit in tech.route:
+        order = problem.order(visit.order_id)
+        if visit.restock is not None:
+            depot = problem.warehouses[visit.restock.warehouse].location
+            total += rows[here, depot]
+            here = depot
+        total += rows[here, order.location] + order.duration
+        here = order.location
+    return total + rows[here, tech.end_location]
+
+
+def _build(problem: DispatchProblem, *, params: DispatchParams) -> TeamIndex:
+    techs = problem.technicians
+    work = np.array([free_flow_work(problem, t) for t in techs], dtype=np.float64)
+    on_shift = np.array([t.on_shift for t in techs], dtype=np.bool_)
     order = sorted(range(len(techs)), key=lambda i: techs[i].id)
     id_rank = np.empty(len(techs), dtype=np.int64)
     id_rank[order] = np.arange(len(techs))
     return TeamIndex(
-        schedules=schedules,
-        average_work=sum(working) / len(working) if working else 0.0,
-        on_shift=np.array([t.on_shift for t in techs], dtype=np.bool_),
+        problem=problem,
+        params=params,
+        on_shift=on_shift,
         available=np.array([max(t.earliest_start, t.shift_start) for t in techs], dtype=np.int64),
         latest_end=np.array([t.latest_end for t in techs], dtype=np.int64),
         start_location=np.array([t.start_location for t in techs], dtype=np.int64),
         end_location=np.array([t.end_location for t in techs], dtype=np.int64),
-        work=np.array([s.work for s in schedules], dtype=np.float64),
+        work=work,
+        average_work=float(work[on_shift].mean()) if on_shift.any() else 0.0,
         has_absences=np.array([bool(t.absences) for t in techs], dtype=np.bool_),
         id_rank=id_rank,
-        position_tech=table[:, 0].copy(),
-        position_index=table[:, 1].copy(),
-        position_time=table[:, 2].copy(),
-        position_prev=table[:, 3].copy(),
-        position_next=table[:, 4].copy(),
-        position_arrival=table[:, 5].copy(),
-        position_slack=table[:, 6].copy(),
     )
 
 
@@ -126,7 +171,7 @@ def clears_common_filters(problem: DispatchProblem, team: TeamIndex, order: Orde
     """Technicians who certainly pass the skill and shift filters (the same rules as `filters`)."""
     passes = team.on_shift & ~team.has_absences
     for skill, level in order.required_skills.items():
-        passes &= team.levels(problem, skill) >= level
+        passes &= team.levels(skill) >= level
     first_start = np.maximum(window.start, team.available)
     passes &= (first_start <= window.end) & (first_start < team.latest_end)
     matrix = problem.matrix

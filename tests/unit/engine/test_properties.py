@@ -36,6 +36,7 @@ from fieldpilot.engine.problem import (
     Window,
 )
 from fieldpilot.engine.schedule import cached_schedule, make_stop
+from fieldpilot.engine.team import free_flow_work
 from tests.unit.engine.builders import HOUR, MINUTE, a_problem
 
 PARAMS = DispatchParams(promise_tolerance=300)
@@ -196,7 +197,7 @@ def exhaustive_best(problem: DispatchProblem, order: OrderRequest) -> float | No
     costs = []
     for tech in problem.technicians:
         schedule = cached_schedule(problem, tech, params=PARAMS)
-        verdict = check_technician(problem, order, tech, schedule=schedule, window=window, clock=clock_for(problem))
+        verdict = check_technician(problem, order, tech, window=window, clock=clock_for(problem))
         if not verdict.eligible:
             continue
         stop_here = stop
@@ -209,6 +210,7 @@ def exhaustive_best(problem: DispatchProblem, order: OrderRequest) -> float | No
                 stop_here,
                 position,
                 params=PARAMS,
+                work_before=float(free_flow_work(problem, tech)),
                 average_work=average,
                 preference=preference_bonus(order, tech, params=PARAMS),
             )
