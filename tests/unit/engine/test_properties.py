@@ -4,7 +4,8 @@
 - every plan the insertion produces passes the independent plan checker;
 - pinned visits never move (technician, order, and for en-route/on-site visits, start);
 - the chosen insertion is the cheapest over every technician and every position (exhaustive check);
-- the screens (bounds, forward time slack) never hide a feasible insertion, congestion or not.
+- the screens (bounds, forward time slack) never hide a feasible insertion, congestion or not;
+- every technician appears once in the record: winner, runner-up, outranked or rejected with reasons.
 """
 
 from __future__ import annotations
@@ -227,3 +228,15 @@ def test_never_misses_a_feasible_insertion_even_in_traffic(problem: DispatchProb
     problem = replace(dispatched, orders=(*dispatched.orders, last))
     feasible = exhaustive_best(problem, last) is not None
     assert insert(problem, last.id, params=PARAMS).assigned == feasible
+
+
+@SETTINGS
+@given(snapshots())
+def test_every_technician_is_accounted_for_once_in_the_record(problem: DispatchProblem) -> None:
+    for order in problem.orders:
+        record = insert(problem, order.id, params=PARAMS).record
+        ranked = [] if record.winner is None else [record.winner.technician_id]
+        ranked += [r.candidate.technician_id for r in record.runners_up]
+        named = ranked + list(record.outranked) + [r.technician_id for r in record.rejected]
+        assert sorted(named) == sorted(t.id for t in problem.technicians)
+        assert all(r.reasons for r in record.rejected)
