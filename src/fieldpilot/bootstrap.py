@@ -9,20 +9,27 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from argon2 import PasswordHasher as Argon2
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from fieldpilot.config import Settings
 from fieldpilot.domain import commands as cmd
-from fieldpilot.domain.events import OrderCreated, ResourceChanged, StatusChanged, TechnicianRunningLate
+from fieldpilot.domain.events import (
+    OrderCreated,
+    ResourceChanged,
+    StatusChanged,
+    TechnicianRunningLate,
+    TrafficChanged,
+)
+from fieldpilot.domain.values import Location
 from fieldpilot.engine.params import DispatchParams
 from fieldpilot.engine.plan import Plan
 from fieldpilot.engine.problem import DispatchProblem
 from fieldpilot.service import triggers
 from fieldpilot.service.deps import HandlerDeps
-from fieldpilot.service.handlers import dispatch, orders, positions, replan, resources, users
+from fieldpilot.service.handlers import dispatch, orders, positions, replan, resources, traffic, users
 from fieldpilot.service.handlers.dispatch import DispatchDeps
 from fieldpilot.service.messagebus import CommandHandler, EventHandler, MessageBus
 from fieldpilot.service.ports import (
@@ -35,6 +42,9 @@ from fieldpilot.service.ports import (
     TravelTimes,
 )
 from fieldpilot.service.unit_of_work import UnitOfWork
+
+if TYPE_CHECKING:
+    from fieldpilot.routing import LiveTraffic
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +96,7 @@ DISPATCH_HANDLERS: dict[type[cmd.Command], Callable[..., Any]] = {
     cmd.DispatchOrder: dispatch.dispatch_order,
     cmd.ReportPosition: positions.report_position,
     cmd.Replan: replan.replan,
+    cmd.SetTrafficFactor: traffic.set_traffic_factor,
 }
 
 
@@ -133,8 +144,10 @@ def bootstrap(
     deps = HandlerDeps(
         clock=clock, ids=ids or UuidIds(), secrets=secrets or SystemSecrets(), hasher=hasher or Argon2Hasher()
     )
+    live = live_traffic(settings)
     dispatch_deps = DispatchDeps(
-        travel=travel or default_travel(settings),
+        travel=travel or default_travel(settings, live),
+        traffic=None if live is None else LiveTrafficFeed(live),
         params=DispatchParams.from_toml(settings.dispatch_params_path)
         if settings.dispatch_params_path
         else DispatchParams(),
@@ -178,6 +191,7 @@ REPLAN_TRIGGERS: dict[type[Any], Callable[..., None]] = {
     StatusChanged: triggers.on_status_changed,
     TechnicianRunningLate: triggers.on_technician_late,
     ResourceChanged: triggers.on_resource_changed,
+    TrafficChanged: triggers.on_traffic_changed,
 }
 
 
@@ -213,13 +227,37 @@ def pyvrp_solver(
     return solve(problem, budget, seed=seed, params=params)
 
 
-def default_travel(settings: Settings) -> TravelTimes:
-    """Haversine with road factor and congestion profile (offline); OSRM in front when configured
-    (falling back to haversine on timeouts and errors); a small matrix cache over either."""
+def live_traffic(settings: Settings) -> LiveTraffic | None:
+    from fieldpilot.routing import Area, LiveTraffic
+
+    if not settings.traffic_areas:
+        return None
+    return LiveTraffic(
+        [Area(a.name, Location(a.lat, a.lon), radius_metres=a.radius_km * 1000) for a in settings.traffic_areas]
+    )
+
+
+class LiveTrafficFeed:
+    """routing's LiveTraffic as the service's TrafficFeed port."""
+
+    def __init__(self, traffic: LiveTraffic) -> None:
+        self._traffic = traffic
+
+    def set_factor(self, area: str, factor: float) -> tuple[float, float] | None:
+        change = self._traffic.set_factor(area, factor)
+        return None if change is None else (change.previous, change.current)
+
+    def factors(self) -> dict[str, float]:
+        return {name: self._traffic.factor(name) for name in sorted(self._traffic.areas)}
+
+
+def default_travel(settings: Settings, traffic: LiveTraffic | None = None) -> TravelTimes:
+    """Haversine with road factor, congestion profile and live traffic (offline); OSRM in front
+    when configured (falling back to haversine on timeouts and errors); a matrix cache over either."""
     from fieldpilot.routing import CachedTravelTimes, HaversineTravelTimes, OsrmTravelTimes
 
-    offline = HaversineTravelTimes()
+    offline = HaversineTravelTimes(traffic=traffic)
     if settings.osrm_url:
         online = OsrmTravelTimes(settings.osrm_url, timeout_seconds=settings.osrm_timeout_seconds, fallback=offline)
-        return CachedTravelTimes(online)
-    return CachedTravelTimes(offline)
+        return CachedTravelTimes(online, traffic=traffic)
+    return CachedTravelTimes(offline, traffic=traffic)

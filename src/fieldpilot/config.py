@@ -7,10 +7,19 @@ import secrets
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 INSECURE_SECRETS = frozenset({"", "changeme", "secret", "change-me"})
+
+
+class TrafficArea(BaseModel):
+    """An area whose live traffic factor dispatchers can set (a circle on the map)."""
+
+    name: str = Field(min_length=1, max_length=64)
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    radius_km: float = Field(gt=0, le=500)
 
 
 class Settings(BaseSettings):
@@ -41,6 +50,9 @@ class Settings(BaseSettings):
     replan_period_minutes: float = Field(default=10.0, gt=0, le=24 * 60)
     # Stop each re-plan after this many solver iterations too (reproducible runs; None: time only).
     replan_max_iterations: int | None = Field(default=None, ge=1)
+    # Areas with live traffic factors, e.g. FIELDPILOT_TRAFFIC_AREAS='[{"name": "centre",
+    # "lat": 45.76, "lon": 4.84, "radius_km": 3}]'.
+    traffic_areas: list[TrafficArea] = Field(default_factory=list)
     share_technician_position: bool = True
     check_migrations: bool = True
 

@@ -12,7 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fieldpilot.api.deps import API_PREFIX, ServicesDep
 from fieldpilot.api.problems import TRACKING_PREFIX, install_problem_handlers
-from fieldpilot.api.routers import auth, catalog, orders, technicians, tracking, users
+from fieldpilot.api.routers import auth, catalog, operations, orders, technicians, tracking, users
 from fieldpilot.api.schemas.common import problem_responses
 from fieldpilot.bootstrap import Services, bootstrap
 from fieldpilot.config import Settings
@@ -75,13 +75,15 @@ def _routers() -> list[APIRouter]:
         technicians.router,
         *catalog.routers(),
         tracking.router,
+        operations.router,
     ]
 
 
 def create_app(settings: Settings | None = None, *, services: Services | None = None) -> FastAPI:
     owns_services = services is None
     if services is None:
-        services = bootstrap(settings or Settings())
+        # The app owns its services: it is the long-running server, so background work starts.
+        services = bootstrap(settings or Settings(), start_workers=True)
     ready: Services = services
 
     @asynccontextmanager

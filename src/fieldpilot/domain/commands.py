@@ -158,3 +158,11 @@ class Replan(Command):
     trigger: str = "periodic"
     # Set it for reproducible runs (simulations): the solver then stops after this many iterations.
     max_iterations: int | None = None
+
+
+@dataclass(frozen=True)
+class SetTrafficFactor(Command):
+    """Live traffic in an area: 1.0 is normal, 1.5 means trips touching it take 50% longer."""
+
+    area: str
+    factor: float

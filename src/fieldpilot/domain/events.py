@@ -121,3 +121,10 @@ class PlanChanged(Event):
     reassigned: int
     retimed: int
     unassigned: int
+
+
+@dataclass(frozen=True, slots=True)
+class TrafficChanged(Event):
+    area: str
+    previous: float
+    current: float

@@ -54,9 +54,7 @@ OPEN_STATUSES = frozenset(
 )
 
 # States in which an order holds a slot in its technician's day.
-BOOKED_STATUSES = frozenset(
-    {OrderStatus.ASSIGNED, OrderStatus.ACCEPTED, OrderStatus.EN_ROUTE, OrderStatus.ON_SITE}
-)
+BOOKED_STATUSES = frozenset({OrderStatus.ASSIGNED, OrderStatus.ACCEPTED, OrderStatus.EN_ROUTE, OrderStatus.ON_SITE})
 
 
 class SlaLogKind(enum.StrEnum):
@@ -130,9 +128,7 @@ class WorkOrder:
         check_code(self.service_type, field="service_type")
         check_aware(self.created_at, field="created_at")
         if not 1 <= self.estimated_duration_minutes <= MAX_DURATION_MINUTES:
-            raise InvalidInput(
-                "estimated_duration_minutes", f"must be between 1 and {MAX_DURATION_MINUTES} minutes"
-            )
+            raise InvalidInput("estimated_duration_minutes", f"must be between 1 and {MAX_DURATION_MINUTES} minutes")
         skills = [r.skill for r in self.required_skills]
         if len(skills) != len(set(skills)):
             raise InvalidInput("required_skills", "each skill may be listed once")

@@ -52,6 +52,8 @@ class Permission(enum.StrEnum):
     ORDER_DISPATCH = "order:dispatch"  # assign, reassign, unassign, resume, cancel, close, reopen
     ORDER_FIELD_WORK = "order:field_work"  # accept, decline, start_travel, arrive, complete, hold
     USER_ADMIN = "user:admin"  # users and API keys
+    PLAN = "plan:change"  # re-plan now, set live traffic factors
+    POSITION_REPORT = "position:report"  # object rule: a technician reports only their own position
     SELF = "self"  # one's own profile and orders
 
 
@@ -64,10 +66,22 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.DISPATCHER: frozenset(Permission) - {Permission.USER_ADMIN},
     Role.MANAGER: _READ_ALL | {Permission.CATALOG_WRITE, Permission.TECHNICIAN_WRITE, Permission.SELF},
     Role.TECHNICIAN: frozenset(
-        {Permission.TECHNICIAN_READ, Permission.ORDER_READ, Permission.ORDER_FIELD_WORK, Permission.SELF}
+        {
+            Permission.TECHNICIAN_READ,
+            Permission.ORDER_READ,
+            Permission.ORDER_FIELD_WORK,
+            Permission.SELF,
+            Permission.POSITION_REPORT,
+        }
     ),
     Role.INTEGRATION: _READ_ALL
-    | {Permission.CATALOG_WRITE, Permission.ORDER_CREATE, Permission.ORDER_UPDATE, Permission.SELF},
+    | {
+        Permission.CATALOG_WRITE,
+        Permission.ORDER_CREATE,
+        Permission.ORDER_UPDATE,
+        Permission.SELF,
+        Permission.POSITION_REPORT,  # telematics boxes in the vans
+    },
 }
 
 FIELD_ACTIONS = frozenset({"accept", "decline", "start_travel", "arrive", "complete", "hold"})
@@ -121,3 +135,5 @@ def authorize(
             raise PermissionDenied("a technician may only see and act on orders assigned to them")
     elif permission is Permission.TECHNICIAN_READ and (technician_id is None or technician_id != actor.technician_id):
         raise PermissionDenied("a technician may only see their own profile")
+    elif permission is Permission.POSITION_REPORT and (technician_id is None or technician_id != actor.technician_id):
+        raise PermissionDenied("a technician may only report their own position")

@@ -74,3 +74,15 @@ class ReplanScheduler(Protocol):
     waits for the solver; in simulations and tests it runs at once."""
 
     def request(self, trigger: str) -> None: ...
+
+
+class TrafficFeed(Protocol):
+    """Live traffic factors per named area, read by the travel-time provider."""
+
+    def set_factor(self, area: str, factor: float) -> tuple[float, float] | None:
+        """Set an area's factor; (previous, current) when it moved, None when unchanged."""
+        ...
+
+    def factors(self) -> dict[str, float]:
+        """Every known area with its current factor."""
+        ...

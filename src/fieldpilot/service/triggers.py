@@ -8,6 +8,7 @@ from fieldpilot.domain.events import (
     ResourceChanged,
     StatusChanged,
     TechnicianRunningLate,
+    TrafficChanged,
 )
 from fieldpilot.service.ports import ReplanScheduler
 from fieldpilot.service.unit_of_work import UnitOfWork
@@ -34,3 +35,7 @@ def on_technician_late(event: TechnicianRunningLate, uow: UnitOfWork, *, replans
 def on_resource_changed(event: ResourceChanged, uow: UnitOfWork, *, replans: ReplanScheduler) -> None:
     if event.kind == "technician" and event.change in ("updated", "deleted"):
         replans.request(f"technician {event.key} {event.change}")
+
+
+def on_traffic_changed(event: TrafficChanged, uow: UnitOfWork, *, replans: ReplanScheduler) -> None:
+    replans.request(f"traffic in {event.area} x{event.current:g} (was x{event.previous:g})")

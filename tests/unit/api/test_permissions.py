@@ -78,6 +78,10 @@ ALLOWED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", f"{API}/orders/{{order_id}}/decisions"): OWN_ORDER_READERS,
     ("POST", f"{API}/orders/{{order_id}}/actions/{{action}}"): FIELD_WORKERS,  # for field actions
     ("POST", f"{API}/orders/{{order_id}}/dispatch"): DISPATCHERS,
+    ("POST", f"{API}/technicians/{{technician_id}}/position"): frozenset({ADMIN, DISPATCHER, OWN, KEY}),
+    ("GET", f"{API}/traffic"): READERS,
+    ("PUT", f"{API}/traffic/{{area}}"): DISPATCHERS,
+    ("POST", f"{API}/replan"): DISPATCHERS,
     ("POST", f"{API}/technicians"): TECHNICIAN_WRITERS,
     ("GET", f"{API}/technicians"): READERS,
     ("GET", f"{API}/technicians/{{key}}"): READERS | {OWN},
@@ -165,6 +169,8 @@ def fill(path: str, method: str, w: World, *, action: str = "accept") -> str:
         .replace("{key_id}", w.ids["victim_key"])
         .replace("{asset_id}", w.ids["asset"])
         .replace("{token}", "unknown-token-0000000000")
+        .replace("{technician_id}", w.ids["tech_a"])
+        .replace("{area}", "centre")
     )
 
 
@@ -179,7 +185,11 @@ def expect(role: str, allowed: frozenset[str], status: int) -> None:
 
 def call(w: World, method: str, url: str, role: str) -> Any:
     headers = w.as_(role)
-    if method in ("POST", "PATCH"):
+    if url.endswith("/replan"):
+        return w.client.post(url, json={"time_budget_seconds": 0.2}, headers=headers)
+    if url.endswith("/position"):
+        return w.client.post(url, json={"lat": 48.85, "lon": 2.35}, headers=headers)
+    if method in ("POST", "PATCH", "PUT"):
         return w.client.request(method, url, json={}, headers=headers)
     return w.client.request(method, url, headers=headers)
 

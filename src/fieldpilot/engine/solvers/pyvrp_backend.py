@@ -12,12 +12,14 @@ serve them.
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pyvrp
 from numpy.typing import NDArray
+from pyvrp.exceptions import PenaltyBoundWarning
 from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, NoImprovement, StoppingCriterion
 
 from fieldpilot.engine.solvers.routing import (
@@ -222,7 +224,13 @@ def solve_routing(
             data, [pyvrp.Route(data, list(r.job_indices), r.fleet) for r in initial if r.job_indices]
         )
     started = time.perf_counter()
-    result = pyvrp.solve(data, stop, seed=seed, collect_stats=False, display=False, initial_solution=initial_solution)
+    with warnings.catch_warnings():
+        # PyVRP warns when its penalties hit their bound (no feasible plan found yet); the result's
+        # feasibility is checked below, and an infeasible search is an outcome, not an error.
+        warnings.simplefilter("ignore", PenaltyBoundWarning)
+        result = pyvrp.solve(
+            data, stop, seed=seed, collect_stats=False, display=False, initial_solution=initial_solution
+        )
     seconds = time.perf_counter() - started
     best = result.best
     routes = tuple(_found_route(r) for r in best.routes())

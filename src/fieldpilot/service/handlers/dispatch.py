@@ -23,7 +23,7 @@ from fieldpilot.engine.insertion import apply_assignment, evaluate_force_assign,
 from fieldpilot.engine.params import DispatchParams
 from fieldpilot.engine.problem import DispatchProblem
 from fieldpilot.service.deps import HandlerDeps
-from fieldpilot.service.ports import BatchSolver, TravelTimes
+from fieldpilot.service.ports import BatchSolver, TrafficFeed, TravelTimes
 from fieldpilot.service.sla_tracking import refresh_sla
 from fieldpilot.service.snapshot import build_snapshot
 from fieldpilot.service.unit_of_work import DecisionRecord, UnitOfWork
@@ -42,6 +42,8 @@ class DispatchDeps:
     solver: BatchSolver | None = None
     # Iteration cap for re-plans that do not set one (reproducible runs).
     max_iterations: int | None = None
+    # Live traffic per area (None: no areas configured).
+    traffic: TrafficFeed | None = None
 
 
 def dispatch_order(

@@ -94,7 +94,7 @@ def _best_plan(problem: DispatchProblem, *, command: cmd.Replan, dispatch: Dispa
     """The solver's plan when it is valid and better than greedy re-insertion, else greedy's."""
     params = dispatch.params
     greedy = greedy_fill(problem, params=params)
-    if dispatch.solver is None:
+    if dispatch.solver is None or not problem.technicians or not problem.orders:
         return greedy, "greedy"
     plan = dispatch.solver(
         problem,

@@ -1,0 +1,100 @@
+"""Live operations: technicians' positions, live traffic factors, and re-planning on demand.
+
+A position ping feeds ETAs and lateness (a technician reports only their own); a traffic change
+and an explicit re-plan need plan:change (dispatchers). Re-plans otherwise run in the background
+on their triggers; this route runs one now and answers with what it changed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Path
+from pydantic import AwareDatetime, BaseModel, Field
+
+from fieldpilot.api.deps import BusDep, CurrentActor, ServicesDep, requires
+from fieldpilot.domain import commands as cmd
+from fieldpilot.domain.values import Location
+from fieldpilot.service.permissions import Permission, authorize
+
+router = APIRouter(tags=["operations"])
+
+
+class PositionIn(BaseModel):
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    at: AwareDatetime | None = Field(default=None, description="When the fix was taken; now if absent")
+
+
+@router.post(
+    "/technicians/{technician_id}/position",
+    status_code=204,
+    dependencies=[requires(Permission.POSITION_REPORT, object_scoped=True)],
+    description="A position report from the technician's device or the van's telematics.",
+)
+def report_position(technician_id: str, body: PositionIn, actor: CurrentActor, bus: BusDep) -> None:
+    authorize(actor, Permission.POSITION_REPORT, technician_id=technician_id)
+    bus.handle(
+        cmd.ReportPosition(
+            actor=actor.ref, technician_id=technician_id, location=Location(body.lat, body.lon), at=body.at
+        )
+    )
+
+
+class TrafficOut(BaseModel):
+    areas: dict[str, float]
+
+
+class TrafficIn(BaseModel):
+    factor: float = Field(ge=0.1, le=10, description="1.0 is normal; 1.5: trips touching the area take 50% longer")
+
+
+class TrafficChangeOut(BaseModel):
+    area: str
+    factor: float
+    changed: bool
+
+
+@router.get("/traffic", response_model=TrafficOut, dependencies=[requires(Permission.CATALOG_READ)])
+def read_traffic(services: ServicesDep) -> dict[str, Any]:
+    feed = services.dispatch.traffic
+    return {"areas": {} if feed is None else feed.factors()}
+
+
+@router.put("/traffic/{area}", response_model=TrafficChangeOut, dependencies=[requires(Permission.PLAN)])
+def set_traffic(
+    body: TrafficIn, actor: CurrentActor, bus: BusDep, area: str = Path(min_length=1, max_length=64)
+) -> dict[str, Any]:
+    result: dict[str, Any] = bus.handle(cmd.SetTrafficFactor(actor=actor.ref, area=area, factor=body.factor))
+    return result
+
+
+class ReplanIn(BaseModel):
+    time_budget_seconds: float = Field(default=5.0, gt=0, le=60)
+    seed: int = Field(default=0, ge=0)
+
+
+class ReplanOut(BaseModel):
+    trigger: str
+    applied: bool
+    current_cost: float
+    new_cost: float
+    solver: str
+    solve_seconds: float
+    assigned: int = 0
+    reassigned: int = 0
+    retimed: int = 0
+    unassigned: int = 0
+    eta_changes: int = 0
+
+
+@router.post("/replan", response_model=ReplanOut, dependencies=[requires(Permission.PLAN)])
+def replan_now(body: ReplanIn, actor: CurrentActor, bus: BusDep) -> dict[str, Any]:
+    result: dict[str, Any] = bus.handle(
+        cmd.Replan(
+            actor=actor.ref,
+            time_budget_seconds=body.time_budget_seconds,
+            seed=body.seed,
+            trigger=f"requested by {actor.name or actor.ref}",
+        )
+    )
+    return result
