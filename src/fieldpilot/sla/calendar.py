@@ -70,9 +70,7 @@ class BusinessCalendar:
     working_hours: Mapping[int, tuple[LocalTimeRange, ...]] = field(hash=False)
     holidays: frozenset[date] = frozenset()
     _zone: ZoneInfo = field(init=False, repr=False, compare=False, hash=False)
-    _ranges: tuple[tuple[tuple[int, int], ...], ...] = field(
-        init=False, repr=False, compare=False, hash=False
-    )
+    _ranges: tuple[tuple[tuple[int, int], ...], ...] = field(init=False, repr=False, compare=False, hash=False)
     _day_total: tuple[int, ...] = field(init=False, repr=False, compare=False, hash=False)
     _holiday_days: tuple[int, ...] = field(init=False, repr=False, compare=False, hash=False)
     _holiday_set: frozenset[int] = field(init=False, repr=False, compare=False, hash=False)
