@@ -24,6 +24,7 @@ from fieldpilot.domain.events import (
     TrafficChanged,
 )
 from fieldpilot.domain.values import Location
+from fieldpilot.domain.work_order import DispatchMode
 from fieldpilot.engine.params import DispatchParams
 from fieldpilot.engine.plan import Plan
 from fieldpilot.engine.problem import DispatchProblem
@@ -97,6 +98,8 @@ DISPATCH_HANDLERS: dict[type[cmd.Command], Callable[..., Any]] = {
     cmd.ReportPosition: positions.report_position,
     cmd.Replan: replan.replan,
     cmd.SetTrafficFactor: traffic.set_traffic_factor,
+    cmd.GrabOrder: dispatch.grab_order,
+    cmd.ExpireOffers: dispatch.expire_offers,
 }
 
 
@@ -160,8 +163,12 @@ def bootstrap(
         kind: partial(handler, deps=deps) for kind, handler in COMMAND_HANDLERS.items()
     }
     handlers |= {kind: partial(h, deps=deps, dispatch=dispatch_deps) for kind, h in DISPATCH_HANDLERS.items()}
-    if settings.auto_dispatch:
-        handlers[cmd.CreateWorkOrder] = partial(orders.create_work_order, deps=deps, dispatch=dispatch_deps)
+    handlers[cmd.CreateWorkOrder] = partial(
+        orders.create_work_order,
+        deps=deps,
+        dispatch=dispatch_deps,
+        default_mode=DispatchMode.AUTO if settings.auto_dispatch else DispatchMode.MANUAL,
+    )
     event_handlers: dict[type[Any], list[EventHandler]] = {}
     bus = MessageBus(uow_factory=uow_factory, command_handlers=handlers, event_handlers=event_handlers)
     replans = _replan_scheduler(settings, bus, start_workers=start_workers)

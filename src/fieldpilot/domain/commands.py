@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from fieldpilot.domain.values import Channel, Location, PartLine, Priority, Role, SkillRequirement, TimeWindow
+from fieldpilot.domain.work_order import DispatchMode as OrderDispatchMode
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ class CreateWorkOrder(Command):
     time_window: TimeWindow | None = None
     is_appointment: bool = False
     custom_fields: Mapping[str, str | int | float | bool] = field(default_factory=dict)
+    dispatch_mode: OrderDispatchMode | None = None  # None: from triage rules, else the default
     idempotency_key: str | None = None
     fingerprint: str = ""
 
@@ -166,3 +168,16 @@ class SetTrafficFactor(Command):
 
     area: str
     factor: float
+
+
+@dataclass(frozen=True)
+class GrabOrder(Command):
+    """A technician takes an order offered to them, before the offer expires."""
+
+    order_id: str
+    technician_id: str
+
+
+@dataclass(frozen=True)
+class ExpireOffers(Command):
+    """Offers past their expiry go to the engine (auto-assign); run periodically."""

@@ -128,3 +128,10 @@ class TrafficChanged(Event):
     area: str
     previous: float
     current: float
+
+
+@dataclass(frozen=True, slots=True)
+class OrderOffered(Event):
+    order_id: str
+    technician_ids: tuple[str, ...]
+    expires_at: datetime

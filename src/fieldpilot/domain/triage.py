@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from fieldpilot.domain.errors import InvalidInput
 from fieldpilot.domain.values import CustomerTier, Priority, SkillRequirement, check_code
-from fieldpilot.domain.work_order import MAX_DURATION_MINUTES
+from fieldpilot.domain.work_order import MAX_DURATION_MINUTES, DispatchMode
 
 
 @dataclass(eq=False)
@@ -23,6 +23,7 @@ class TriageRule:
     priority: Priority | None = None
     required_skills: tuple[SkillRequirement, ...] | None = None
     duration_minutes: int | None = None
+    dispatch_mode: DispatchMode | None = None
     version: int = 1
 
     def __post_init__(self) -> None:
@@ -32,8 +33,9 @@ class TriageRule:
             raise InvalidInput("duration_minutes", f"must be between 1 and {MAX_DURATION_MINUTES}")
         if any(not k.strip() for k in self.keywords):
             raise InvalidInput("keywords", "keywords must not be empty")
-        if self.priority is None and self.required_skills is None and self.duration_minutes is None:
-            raise InvalidInput("priority", "a rule must set a priority, skills or a duration")
+        sets = (self.priority, self.required_skills, self.duration_minutes, self.dispatch_mode)
+        if all(value is None for value in sets):
+            raise InvalidInput("priority", "a rule must set a priority, skills, a duration or a dispatch mode")
 
     def matches(self, *, service_type: str, tier: CustomerTier, text: str) -> bool:
         lowered = text.lower()

@@ -57,6 +57,14 @@ OPEN_STATUSES = frozenset(
 BOOKED_STATUSES = frozenset({OrderStatus.ASSIGNED, OrderStatus.ACCEPTED, OrderStatus.EN_ROUTE, OrderStatus.ON_SITE})
 
 
+class DispatchMode(enum.StrEnum):
+    """How a new order finds its technician."""
+
+    AUTO = "auto"  # the engine assigns it on arrival
+    OFFER = "offer"  # offered to the best few; the first to grab it gets it, else auto at expiry
+    MANUAL = "manual"  # waits in the queue for a dispatcher
+
+
 class SlaLogKind(enum.StrEnum):
     START = "start"
     PAUSE = "pause"
@@ -117,6 +125,9 @@ class WorkOrder:
     sla_risk_at: datetime | None = None
     sla_paused: bool = False
     milestones: dict[str, datetime] = field(default_factory=dict)
+    dispatch_mode: DispatchMode = DispatchMode.AUTO
+    offered_to: tuple[str, ...] = ()
+    offer_expires_at: datetime | None = None
     rating: int | None = None
     rating_comment: str | None = None
     history: list[HistoryEntry] = field(default_factory=list)

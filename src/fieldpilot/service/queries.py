@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from fieldpilot.domain.errors import NotFound
-from fieldpilot.domain.work_order import WorkOrder
+from fieldpilot.domain.work_order import OrderStatus, WorkOrder
 from fieldpilot.service.sla_tracking import sla_status
 from fieldpilot.service.unit_of_work import OrderQuery, Page, UnitOfWork
 from fieldpilot.service.views import history_view, order_view, tracking_view
@@ -78,3 +78,16 @@ def decisions_for(uow_factory: UowFactory, order_id: str) -> list[dict[str, Any]
             {"id": d.id, "kind": d.kind, "created_at": d.created_at.isoformat(), **d.body}
             for d in uow.decisions.for_order(order_id)
         ]
+
+
+def offers_for(uow_factory: UowFactory, technician_id: str, *, now: datetime) -> list[dict[str, Any]]:
+    """New orders currently offered to this technician (grab pool), soonest expiry first."""
+    with uow_factory() as uow:
+        waiting = uow.orders.search(OrderQuery(statuses=frozenset({OrderStatus.NEW}), limit=100_000)).items
+        offered = [
+            o
+            for o in waiting
+            if technician_id in o.offered_to and o.offer_expires_at is not None and o.offer_expires_at > now
+        ]
+        offered.sort(key=lambda o: (o.offer_expires_at, o.id))
+        return [_with_sla(uow, o, now) for o in offered]

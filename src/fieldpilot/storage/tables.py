@@ -31,7 +31,7 @@ from sqlalchemy.ext.mutable import MutableDict, MutableList
 from sqlalchemy.types import TypeEngine
 
 from fieldpilot.domain.values import Channel, CustomerTier, Priority, Role
-from fieldpilot.domain.work_order import OrderStatus
+from fieldpilot.domain.work_order import DispatchMode, OrderStatus
 from fieldpilot.storage import codecs
 from fieldpilot.storage.types import (
     EnumInt,
@@ -117,6 +117,7 @@ triage_rules = Table(
     # NULL: the rule does not set skills (an empty list would clear them).
     Column("required_skills", json_tuple(codecs.skill_requirement_to_json, codecs.skill_requirement_from_json)),
     Column("duration_minutes", Integer),
+    Column("dispatch_mode", EnumText(DispatchMode)),
     _version(),
 )
 
@@ -269,6 +270,9 @@ work_orders = Table(
     Column("sla_risk_at", UtcDateTime),
     Column("sla_paused", Boolean, nullable=False),
     Column("milestones", MutableDict.as_mutable(json_instants()), nullable=False),
+    Column("dispatch_mode", EnumText(DispatchMode), nullable=False, server_default="auto"),
+    Column("offered_to", JsonCoded(list, tuple), nullable=False, server_default="[]"),
+    Column("offer_expires_at", UtcDateTime),
     Column("rating", Integer),
     Column("rating_comment", Text),
     Column("updated_at", UtcDateTime),

@@ -82,6 +82,8 @@ ALLOWED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", f"{API}/traffic"): READERS,
     ("PUT", f"{API}/traffic/{{area}}"): DISPATCHERS,
     ("POST", f"{API}/replan"): DISPATCHERS,
+    ("POST", f"{API}/orders/{{order_id}}/grab"): TECHNICIANS,
+    ("GET", f"{API}/me/offers"): TECHNICIANS,
     ("POST", f"{API}/technicians"): TECHNICIAN_WRITERS,
     ("GET", f"{API}/technicians"): READERS,
     ("GET", f"{API}/technicians/{{key}}"): READERS | {OWN},

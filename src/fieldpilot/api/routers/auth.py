@@ -9,12 +9,13 @@ from fastapi import APIRouter, Depends
 from fastapi.security import OAuth2PasswordRequestForm
 
 from fieldpilot.api.auth import login
-from fieldpilot.api.deps import CurrentActor, ServicesDep, UowFactoryDep, requires
+from fieldpilot.api.deps import CurrentActor, NowDep, ServicesDep, UowFactoryDep, requires
 from fieldpilot.api.routers.orders import OrderFilters, page_of
 from fieldpilot.api.schemas.auth import MeOut, TokenOut
 from fieldpilot.api.schemas.common import PageOut
 from fieldpilot.api.schemas.orders import OrderOut
 from fieldpilot.domain.errors import PermissionDenied
+from fieldpilot.service import queries
 from fieldpilot.service.permissions import ROLE_PERMISSIONS, Permission
 
 router = APIRouter(tags=["auth"])
@@ -44,3 +45,11 @@ def my_orders(actor: CurrentActor, uow_factory: UowFactoryDep, query: OrderFilte
     if actor.technician_id is None:
         raise PermissionDenied("only a technician has orders of their own; use /orders")
     return page_of(uow_factory, replace(query, technician_id=actor.technician_id))
+
+
+@router.get("/me/offers", response_model=list[OrderOut], dependencies=[requires(Permission.SELF)])
+def my_offers(actor: CurrentActor, uow_factory: UowFactoryDep, now: NowDep) -> Any:
+    """Orders offered to the signed-in technician that they may grab before the offer expires."""
+    if actor.technician_id is None:
+        raise PermissionDenied("only a technician is offered orders")
+    return queries.offers_for(uow_factory, actor.technician_id, now=now)

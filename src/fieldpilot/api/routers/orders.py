@@ -36,7 +36,7 @@ from fieldpilot.api.schemas.orders import (
     SortParam,
 )
 from fieldpilot.domain import commands as cmd
-from fieldpilot.domain.errors import InvalidInput, PreconditionRequired
+from fieldpilot.domain.errors import InvalidInput, PermissionDenied, PreconditionRequired
 from fieldpilot.domain.values import Priority
 from fieldpilot.domain.work_order import OrderStatus
 from fieldpilot.service import queries
@@ -241,3 +241,19 @@ def order_history(order_id: OrderId, actor: CurrentActor, uow_factory: UowFactor
 def order_decisions(order_id: OrderId, actor: CurrentActor, uow_factory: UowFactoryDep) -> list[dict[str, Any]]:
     authorize(actor, Permission.ORDER_READ, order=queries.load_order(uow_factory, order_id))
     return queries.decisions_for(uow_factory, order_id)
+
+
+@router.post(
+    "/{order_id}/grab",
+    response_model=DispatchOut,
+    dependencies=[requires(Permission.ORDER_FIELD_WORK, object_scoped=True)],
+    description="A technician takes an order offered to them (grab pool), if it still fits their day.",
+)
+def grab_order(order_id: OrderId, actor: CurrentActor, bus: BusDep, response: Response) -> dict[str, Any]:
+    if actor.technician_id is None:
+        raise PermissionDenied("only a technician grabs offered orders")
+    result: dict[str, Any] = bus.handle(
+        cmd.GrabOrder(actor=actor.ref, order_id=order_id, technician_id=actor.technician_id)
+    )
+    set_etag(response, result["order"]["version"])
+    return result

@@ -24,7 +24,7 @@ from fieldpilot.api.schemas.common import (
 )
 from fieldpilot.domain import commands as cmd
 from fieldpilot.domain.values import Channel
-from fieldpilot.domain.work_order import MAX_DURATION_MINUTES, OrderStatus
+from fieldpilot.domain.work_order import MAX_DURATION_MINUTES, DispatchMode, OrderStatus
 
 CustomValue = str | int | float | bool
 DurationMinutes = Annotated[int, Field(ge=1, le=MAX_DURATION_MINUTES, description="minutes")]
@@ -47,6 +47,11 @@ class OrderCreate(InputModel):
     time_window: TimeWindowIn | None = None
     is_appointment: bool = False
     custom_fields: dict[str, CustomValue] = Field(default_factory=dict, max_length=50)
+    dispatch_mode: DispatchMode | None = Field(
+        default=None,
+        description="auto (the engine assigns it now), offer (to the best few, first to grab it), or "
+        "manual (a dispatcher decides); omit to let triage rules or the server default decide",
+    )
 
     def to_command(self, *, actor: str, idempotency_key: str | None, fingerprint: str) -> cmd.CreateWorkOrder:
         return cmd.CreateWorkOrder(
@@ -135,6 +140,9 @@ class OrderOut(OutputModel):
     sla_state: str
     sla_next_deadline: datetime | None
     milestones: dict[str, datetime]
+    dispatch_mode: DispatchMode
+    offered_to: list[str]
+    offer_expires_at: datetime | None
     rating: int | None
     rating_comment: str | None
     tracking_token: str = Field(description="the customer's tracking link: /api/v1/track/{token}")

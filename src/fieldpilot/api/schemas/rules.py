@@ -24,7 +24,7 @@ from fieldpilot.api.schemas.common import (
 from fieldpilot.api.schemas.resources import ResourceCreate
 from fieldpilot.domain.triage import TriageRule
 from fieldpilot.domain.values import CustomerTier
-from fieldpilot.domain.work_order import MAX_DURATION_MINUTES
+from fieldpilot.domain.work_order import MAX_DURATION_MINUTES, DispatchMode
 from fieldpilot.sla.calendar import BusinessCalendar
 from fieldpilot.sla.policy import SlaPolicy, SlaTargets
 
@@ -126,13 +126,14 @@ class TriageRuleCreate(ResourceCreate):
     priority: PriorityField | None = None
     required_skills: tuple[SkillRequirementIn, ...] | None = Field(default=None, max_length=20)
     duration_minutes: int | None = Field(default=None, ge=1, le=MAX_DURATION_MINUTES)
+    dispatch_mode: DispatchMode | None = None
 
     def to_resource(self, new_id: str) -> TriageRule:
         return TriageRule(id=self.id or new_id, **self.domain_fields(exclude=frozenset({"id"})))
 
 
 class TriageRulePatch(PatchModel):
-    nullable = frozenset({"service_type", "tier", "priority", "required_skills", "duration_minutes"})
+    nullable = frozenset({"service_type", "tier", "priority", "required_skills", "duration_minutes", "dispatch_mode"})
     name: Name | None = None
     service_type: Code | None = None
     tier: CustomerTier | None = None
@@ -140,6 +141,7 @@ class TriageRulePatch(PatchModel):
     priority: PriorityField | None = None
     required_skills: tuple[SkillRequirementIn, ...] | None = Field(default=None, max_length=20)
     duration_minutes: int | None = Field(default=None, ge=1, le=MAX_DURATION_MINUTES)
+    dispatch_mode: DispatchMode | None = None
 
 
 class TriageRuleOut(OutputModel):
@@ -151,4 +153,5 @@ class TriageRuleOut(OutputModel):
     priority: PriorityField | None
     required_skills: list[SkillRequirementOut] | None
     duration_minutes: int | None
+    dispatch_mode: DispatchMode | None
     version: int

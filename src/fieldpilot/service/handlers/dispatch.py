@@ -14,19 +14,19 @@ from typing import Any
 
 from fieldpilot.domain import commands as cmd
 from fieldpilot.domain.commands import DispatchMode
-from fieldpilot.domain.errors import IllegalTransition, InvalidInput, NotFound, SlotTaken, VersionMismatch
-from fieldpilot.domain.events import EtaChanged
+from fieldpilot.domain.errors import Conflict, IllegalTransition, InvalidInput, NotFound, SlotTaken, VersionMismatch
+from fieldpilot.domain.events import EtaChanged, OrderOffered
 from fieldpilot.domain.values import TimeWindow
 from fieldpilot.domain.work_order import OrderStatus, WorkOrder
 from fieldpilot.engine.explain import Candidate
-from fieldpilot.engine.insertion import apply_assignment, evaluate_force_assign, insert
+from fieldpilot.engine.insertion import apply_assignment, evaluate_force_assign, insert, rank_candidates
 from fieldpilot.engine.params import DispatchParams
 from fieldpilot.engine.problem import DispatchProblem
 from fieldpilot.service.deps import HandlerDeps
 from fieldpilot.service.ports import BatchSolver, TrafficFeed, TravelTimes
 from fieldpilot.service.sla_tracking import refresh_sla
 from fieldpilot.service.snapshot import build_snapshot
-from fieldpilot.service.unit_of_work import DecisionRecord, UnitOfWork
+from fieldpilot.service.unit_of_work import DecisionRecord, OrderQuery, UnitOfWork
 from fieldpilot.service.views import order_view
 from fieldpilot.workflow import Action, advance, allowed_actions
 
@@ -101,6 +101,64 @@ def place_with_engine(
         except SlotTaken as taken:
             body = {**body, "outcome": "unassigned", "summary": f"{body['summary']} Not booked: {taken.message}."}
     return _record(uow, deps, order_id=order.id, at=at, kind="auto", body=body)
+
+
+def offer_with_engine(
+    uow: UnitOfWork, order: WorkOrder, *, deps: HandlerDeps, dispatch: DispatchDeps, at: datetime
+) -> DecisionRecord:
+    """Offer a new order to the engine's best few technicians until the offer expires; with
+    nobody able to take it, the record says why and the order waits in the queue."""
+    problem = build_snapshot(uow, now=at, timezone=dispatch.timezone, travel=dispatch.travel, include=[order.id])
+    offer = rank_candidates(problem, order.id, params=dispatch.params)
+    order.offered_to = tuple(c.technician_id for c in offer.candidates)
+    order.offer_expires_at = problem.moment(offer.expires_at) if order.offered_to else None
+    if order.offer_expires_at is not None:
+        order.events.append(OrderOffered(order.id, order.offered_to, order.offer_expires_at))
+    body = {**offer.record.to_dict(), "mode": "offer", "offered_to": list(order.offered_to)}
+    body["expires_at"] = None if order.offer_expires_at is None else order.offer_expires_at.isoformat()
+    return _record(uow, deps, order_id=order.id, at=at, kind="offer", body=body)
+
+
+def grab_order(command: cmd.GrabOrder, uow: UnitOfWork, deps: HandlerDeps, dispatch: DispatchDeps) -> dict[str, Any]:
+    """The first offered technician to grab the order gets it, if it still fits their day."""
+    with uow:
+        order = uow.orders.get(command.order_id)
+        if order is None:
+            raise NotFound("work order", command.order_id)
+        now = deps.clock.now()
+        if order.status is not OrderStatus.NEW:
+            raise IllegalTransition(current=order.status.value, action="grab", allowed=allowed_actions(order.status))
+        if command.technician_id not in order.offered_to:
+            raise Conflict(f"order {order.id} is not offered to {command.technician_id}")
+        if order.offer_expires_at is None or now >= order.offer_expires_at:
+            raise Conflict(f"the offer of order {order.id} has expired")
+        problem = build_snapshot(uow, now=now, timezone=dispatch.timezone, travel=dispatch.travel, include=[order.id])
+        forced = evaluate_force_assign(problem, order.id, command.technician_id, params=dispatch.params)
+        if forced.broken:
+            sentences = "; ".join(b.sentence for b in forced.broken)
+            raise Conflict(f"order {order.id} no longer fits {command.technician_id}'s day: {sentences}")
+        placed = apply_assignment(problem, forced.candidate, params=dispatch.params)
+        _place(uow, order, placed, candidate=forced.candidate, actor=command.actor, reason="grabbed from offer", at=now)
+        order.offered_to, order.offer_expires_at = (), None
+        body = {"mode": "grab", "outcome": "assigned", **forced.to_dict(problem)}
+        record = _record(uow, deps, order_id=order.id, at=now, kind="grab", body=body)
+        sla = refresh_sla(order, policies=uow.sla_policies.list(limit=10_000), now=now)
+        uow.commit()
+        return {"order": order_view(order, sla=sla), "decision": {"id": record.id, **record.body}}
+
+
+def expire_offers(command: cmd.ExpireOffers, uow: UnitOfWork, deps: HandlerDeps, dispatch: DispatchDeps) -> int:
+    """Offers nobody grabbed in time fall back to auto-assign; returns how many expired."""
+    with uow:
+        now = deps.clock.now()
+        waiting = uow.orders.search(OrderQuery(statuses=frozenset({OrderStatus.NEW}), limit=100_000)).items
+        expired = [o for o in waiting if o.offer_expires_at is not None and o.offer_expires_at <= now]
+        for order in expired:
+            order.offered_to, order.offer_expires_at = (), None
+            order.version += 1
+            place_with_engine(uow, order, deps=deps, dispatch=dispatch, actor="engine", at=now)
+        uow.commit()
+        return len(expired)
 
 
 def _record(

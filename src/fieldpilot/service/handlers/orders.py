@@ -21,9 +21,9 @@ from fieldpilot.domain.errors import (
 )
 from fieldpilot.domain.events import OrderCreated, OrderRated, OrderUpdated
 from fieldpilot.domain.values import CustomerTier, Priority, check_code
-from fieldpilot.domain.work_order import HistoryEntry, OrderStatus, WorkOrder
+from fieldpilot.domain.work_order import DispatchMode, HistoryEntry, OrderStatus, WorkOrder
 from fieldpilot.service.deps import HandlerDeps
-from fieldpilot.service.handlers.dispatch import DispatchDeps, place_with_engine
+from fieldpilot.service.handlers.dispatch import DispatchDeps, offer_with_engine, place_with_engine
 from fieldpilot.service.idempotency import remember, replay
 from fieldpilot.service.sla_tracking import refresh_sla, start_sla, switch_policy_if_needed
 from fieldpilot.service.triage import triage
@@ -51,11 +51,16 @@ UPDATABLE_FIELDS = frozenset(
 
 
 def create_work_order(
-    command: cmd.CreateWorkOrder, uow: UnitOfWork, deps: HandlerDeps, dispatch: DispatchDeps | None = None
+    command: cmd.CreateWorkOrder,
+    uow: UnitOfWork,
+    deps: HandlerDeps,
+    dispatch: DispatchDeps | None = None,
+    default_mode: DispatchMode = DispatchMode.MANUAL,
 ) -> dict[str, Any]:
-    """Take in an order: triage, SLA clock, and, with `dispatch` given (auto-dispatch on), the
-    engine's real-time placement in the same transaction, so the response, the stored
-    idempotent replay and the database all show the order as assigned (or why it is not)."""
+    """Take in an order: triage, SLA clock, and its dispatch mode (the command's, a triage
+    rule's, or `default_mode`). Auto places it with the engine and offer offers it to the best
+    few, in the same transaction, so the response, the stored idempotent replay and the
+    database all show the order as it ends up (assigned, offered, or why not)."""
     scope = f"{command.actor}:create_work_order"
     with uow:
         previous = replay(uow, scope=scope, key=command.idempotency_key, fingerprint=command.fingerprint)
@@ -94,6 +99,7 @@ def create_work_order(
             time_window=command.time_window,
             is_appointment=command.is_appointment,
             custom_fields=dict(command.custom_fields),
+            dispatch_mode=command.dispatch_mode or filled.dispatch_mode or default_mode,
             updated_at=now,
         )
         order.history.append(
@@ -104,9 +110,11 @@ def create_work_order(
         sla = refresh_sla(order, policies=policies, now=now)
         order.events.append(OrderCreated(order.id, int(order.priority), order.service_type, order.channel.value))
         uow.orders.add(order)
-        if dispatch is not None:
+        if dispatch is not None and order.dispatch_mode is DispatchMode.AUTO:
             place_with_engine(uow, order, deps=deps, dispatch=dispatch, actor="engine", at=now)
             sla = refresh_sla(order, policies=policies, now=now)
+        elif dispatch is not None and order.dispatch_mode is DispatchMode.OFFER:
+            offer_with_engine(uow, order, deps=deps, dispatch=dispatch, at=now)
         view = order_view(order, sla=sla)
         remember(
             uow,
