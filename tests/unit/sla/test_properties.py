@@ -62,10 +62,7 @@ class RefCalendar:
         def clock(minute: int) -> time:
             return time.max if minute == 1440 else time(minute // 60, minute % 60)
 
-        week = {
-            day: tuple(LocalTimeRange(clock(s), clock(e)) for s, e in ranges)
-            for day, ranges in self.week.items()
-        }
+        week = {day: tuple(LocalTimeRange(clock(s), clock(e)) for s, e in ranges) for day, ranges in self.week.items()}
         return BusinessCalendar(self.tz, week, frozenset(self.holidays))
 
 
@@ -181,9 +178,7 @@ def policies(draw: st.DrawFn, policy_id: str, zone: str, base: datetime) -> RefP
     names = draw(st.sets(st.sampled_from([m.value for m in Milestone]), min_size=1))
     targets = {name: draw(st.integers(1, 600)) for name in sorted(names)}
     reasons = draw(st.none() | st.frozensets(st.sampled_from(REASONS)))
-    return RefPolicy(
-        policy_id, targets, draw(calendars(zone, base)), reasons, draw(st.sampled_from(FRACTIONS))
-    )
+    return RefPolicy(policy_id, targets, draw(calendars(zone, base)), reasons, draw(st.sampled_from(FRACTIONS)))
 
 
 @st.composite
