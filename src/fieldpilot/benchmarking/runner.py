@@ -15,7 +15,7 @@ from typing import Any
 
 from fieldpilot.benchmarking import trsp, vrptw
 from fieldpilot.benchmarking.trsp_check import check_trsp_plan
-from fieldpilot.engine.solvers.pyvrp_backend import solve_routing
+from fieldpilot.engine.solvers.pyvrp_backend import RESTRICTED_HISTORY, solve_routing
 from fieldpilot.engine.solvers.routing import FoundRoute, SearchBudget, StopKind
 
 
@@ -104,7 +104,12 @@ def run_trsp(
     bks = trsp.read_trsp_bks(bks_file or find_bks_file(txt, TRSP_BKS))
     for path in instance_files(txt, limit=limit):
         instance = trsp.read_trsp(path)
-        result = solve_routing(trsp.to_routing_model(instance), SearchBudget(max_seconds=seconds), seed=seed)
+        result = solve_routing(
+            trsp.to_routing_model(instance),
+            SearchBudget(max_seconds=seconds),
+            seed=seed,
+            acceptance_history=RESTRICTED_HISTORY,
+        )
         plan = trsp_plan(instance, result.routes)
         verdict = check_trsp_plan(instance, plan)
         best = bks.get(instance.name)

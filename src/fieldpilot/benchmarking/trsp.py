@@ -139,6 +139,24 @@ def qualified(technician: TrspSite, request: TrspSite) -> bool:
     return request.skills <= technician.skills
 
 
+def limiting_items(instance: TrspInstance) -> tuple[list[int], list[int]]:
+    """Tools and part types that can limit some qualified technician; only those need a load dimension.
+
+    A tool limits when a request needs it and a technician qualified for the request lacks it; a part
+    type limits when a technician carries less of it than the requests they are qualified for need.
+    """
+    tools: set[int] = set()
+    parts: set[int] = set()
+    for tech in instance.technicians:
+        able = [r for r in instance.requests if qualified(tech, r)]
+        for req in able:
+            tools |= req.tools - tech.tools
+        for p in range(instance.num_part_types):
+            if sum(r.parts[p] for r in able) > tech.parts[p]:
+                parts.add(p)
+    return sorted(tools), sorted(parts)
+
+
 def to_routing_model(instance: TrspInstance, *, scale: int = SCALE, optional: bool = True) -> RoutingModel:
     """Locations are the file's rows; depot 0 is the store, depots 1..K the technicians' homes.
 
@@ -148,14 +166,14 @@ def to_routing_model(instance: TrspInstance, *, scale: int = SCALE, optional: bo
     exact = instance.distances()
     duration = np.ceil(exact * scale - 1e-9).astype(np.int64)
     distance = np.rint(exact * scale).astype(np.int64)
-    tool_ids = sorted({t for s in instance.all_sites() for t in s.tools} | set(range(instance.num_tools)))
-    dims = instance.num_part_types + len(tool_ids)
+    tool_ids, part_ids = limiting_items(instance)
+    dims = len(part_ids) + len(tool_ids)
     depots = [Depot(0, instance.depot.tw_start * scale, instance.depot.tw_end * scale, name="depot")]
     fleets = []
     longest_shift = max(t.tw_end - t.tw_start for t in instance.technicians)
     for k, tech in enumerate(instance.technicians, start=1):
         depots.append(Depot(tech.id, tech.tw_start * scale, tech.tw_end * scale, name=f"home-{tech.id}"))
-        carried = tuple(UNLIMITED - q for q in tech.parts)
+        carried = tuple(UNLIMITED - tech.parts[p] for p in part_ids)
         tools = tuple(0 if t in tech.tools else UNLIMITED for t in tool_ids)
         fleets.append(
             Fleet(
@@ -165,7 +183,7 @@ def to_routing_model(instance: TrspInstance, *, scale: int = SCALE, optional: bo
                 tw_late=tech.tw_end * scale,
                 capacity=(UNLIMITED,) * dims,
                 initial_load=carried + tools,
-                reload_depots=(0,),
+                reload_depots=(0,) if dims else (),
                 unit_distance_cost=0,
                 unit_duration_cost=1,
                 name=f"tech-{tech.id}",
@@ -177,7 +195,7 @@ def to_routing_model(instance: TrspInstance, *, scale: int = SCALE, optional: bo
             service=req.service * scale,
             tw_early=req.tw_start * scale,
             tw_late=req.tw_end * scale,
-            demand=req.parts + tuple(1 if t in req.tools else 0 for t in tool_ids),
+            demand=tuple(req.parts[p] for p in part_ids) + tuple(1 if t in req.tools else 0 for t in tool_ids),
             fleets=frozenset(f for f, tech in enumerate(instance.technicians) if qualified(tech, req)),
             required=not optional,
             prize=2 * longest_shift * scale if optional else 0,

@@ -27,7 +27,7 @@ from fieldpilot.engine.plan import Plan
 from fieldpilot.engine.problem import DispatchProblem, PlannedVisit, Restock, TechnicianState
 from fieldpilot.engine.schedule import schedule_route
 from fieldpilot.engine.solvers.dispatch_model import DispatchModel, build_model
-from fieldpilot.engine.solvers.pyvrp_backend import solve_routing
+from fieldpilot.engine.solvers.pyvrp_backend import RESTRICTED_HISTORY, solve_routing
 from fieldpilot.engine.solvers.routing import (
     FoundRoute,
     RouteStop,
@@ -68,7 +68,13 @@ def solve_batch(
     built = build_model(problem, params=params)
     if not built.model.jobs or not built.model.fleets:
         return BatchOutcome(current, current_cost, current_cost, False, current_violations, None)
-    result = solve_routing(built.model, stop, seed=seed, initial=_warm_start(problem, built))
+    result = solve_routing(
+        built.model,
+        stop,
+        seed=seed,
+        initial=_warm_start(problem, built),
+        acceptance_history=RESTRICTED_HISTORY,
+    )
     candidate = _repaired(_with_routes(problem, built, result.routes), params=params)
     plan = plan_of(candidate, params=params)
     violations = tuple(check_plan(problem, plan, params=params))
