@@ -175,10 +175,12 @@ def bootstrap(
     if replans is not None:
         for event_type, trigger in REPLAN_TRIGGERS.items():
             bus.event_handlers.setdefault(event_type, []).append(partial(trigger, replans=replans))
-    stop = getattr(replans, "stop", None)
+    stops = [
+        stop for stop in (getattr(replans, "stop", None), _start_housekeeping(settings, bus, start_workers)) if stop
+    ]
 
     def dispose_all() -> None:
-        if stop is not None:
+        for stop in stops:
             stop()
         dispose()
 
@@ -200,6 +202,19 @@ REPLAN_TRIGGERS: dict[type[Any], Callable[..., None]] = {
     ResourceChanged: triggers.on_resource_changed,
     TrafficChanged: triggers.on_traffic_changed,
 }
+
+
+def _start_housekeeping(settings: Settings, bus: MessageBus, start_workers: bool) -> Callable[[], None] | None:
+    """In the server: the SLA sweep and offer expiry, every `housekeeping_seconds`."""
+    if not start_workers:
+        return None
+    from fieldpilot.events.replans import PeriodicCommands
+
+    worker = PeriodicCommands(
+        bus.handle, [cmd.RefreshSlaStates, cmd.ExpireOffers], period_seconds=settings.housekeeping_seconds
+    )
+    worker.start()
+    return worker.stop
 
 
 def _replan_scheduler(settings: Settings, bus: MessageBus, *, start_workers: bool) -> ReplanScheduler | None:

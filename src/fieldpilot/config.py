@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     replan_mode: Literal["background", "inline", "off"] = "background"
     replan_budget_seconds: float = Field(default=5.0, gt=0, le=300)
     replan_period_minutes: float = Field(default=10.0, gt=0, le=24 * 60)
+    # How often the server sweeps SLA states and expires offers.
+    housekeeping_seconds: float = Field(default=60.0, ge=1, le=3600)
     # Stop each re-plan after this many solver iterations too (reproducible runs; None: time only).
     replan_max_iterations: int | None = Field(default=None, ge=1)
     # Areas with live traffic factors, e.g. FIELDPILOT_TRAFFIC_AREAS='[{"name": "centre",

@@ -92,3 +92,39 @@ class BackgroundReplans:
             except Exception:
                 self.failures += 1
                 log.exception("re-plan for %r failed", trigger)
+
+
+class PeriodicCommands:
+    """Runs housekeeping commands on a fixed period in one worker thread: the SLA sweep (states
+    change with time alone) and offer expiry. Errors are logged with their traceback and counted."""
+
+    def __init__(self, handle: Handle, commands: list[Callable[[], cmd.Command]], *, period_seconds: float) -> None:
+        self._handle = handle
+        self._commands = commands
+        self._period = period_seconds
+        self._stop = threading.Event()
+        self.failures = 0
+        self.runs = 0
+        self._thread = threading.Thread(target=self._loop, name="fieldpilot-periodic", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    def run_once(self) -> None:
+        for make in self._commands:
+            command = make()
+            try:
+                self._handle(command)
+            except Exception:
+                self.failures += 1
+                log.exception("periodic %s failed", type(command).__name__)
+        self.runs += 1
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self._period):
+            self.run_once()

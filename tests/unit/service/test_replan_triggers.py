@@ -10,7 +10,7 @@ from fieldpilot.bootstrap import Services
 from fieldpilot.domain import commands as cmd
 from fieldpilot.domain.errors import Conflict
 from fieldpilot.domain.values import Priority, SkillRequirement
-from fieldpilot.events.replans import BackgroundReplans, InlineReplans
+from fieldpilot.events.replans import BackgroundReplans, InlineReplans, PeriodicCommands
 from fieldpilot.service import queries
 from tests.builders import memory_services
 from tests.unit.service.test_replan import populate
@@ -83,3 +83,18 @@ def test_background_worker_coalesces_a_burst_into_few_runs_and_stops() -> None:
     assert 1 <= len(seen) <= 10
     assert "t9" in "; ".join(seen)
     assert worker.failures == 0
+
+
+def test_housekeeping_runs_every_command_and_survives_a_failing_one() -> None:
+    seen: list[str] = []
+
+    def handle(command: cmd.Command) -> None:
+        seen.append(type(command).__name__)
+        if isinstance(command, cmd.RefreshSlaStates):
+            raise RuntimeError("database went away")
+
+    worker = PeriodicCommands(handle, [cmd.RefreshSlaStates, cmd.ExpireOffers], period_seconds=3600)
+    worker.run_once()
+    worker.run_once()
+    assert seen == ["RefreshSlaStates", "ExpireOffers"] * 2
+    assert worker.failures == 2 and worker.runs == 2
