@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from fieldpilot.benchmarking.replan import planned_by_insertion
 from fieldpilot.benchmarking.scenario import a_region
@@ -129,3 +131,32 @@ def test_breaks_are_kept() -> None:
     assert check_plan(problem, plan, params=PARAMS) == []
     busy = [r for r in plan.routes if r.visits and r.visits[-1].end > 12 * 3600]
     assert all(r.breaks for r in busy)
+
+
+def test_an_order_past_its_sla_deadline_is_still_planned_late_at_a_cost() -> None:
+    region = a_small_region(14, technicians=2, orders=8)
+    hurried = replace(region.orders[0], sla_deadline=8 * 3600 + 60, earliest_start=None, latest_start=None)
+    problem = replace(region, orders=(hurried, *region.orders[1:]))
+    plan = solve(problem, BUDGET, seed=1, params=PARAMS)
+    assert check_plan(problem, plan, params=PARAMS) == []
+    visit = next(v for r in plan.routes for v in r.visits if v.order_id == hurried.id)
+    assert visit.start > hurried.sla_deadline
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    region_seed=st.integers(0, 10_000),
+    seed=st.integers(0, 100),
+    technicians=st.integers(1, 4),
+    orders=st.integers(1, 25),
+)
+def test_any_region_gives_a_checker_clean_reproducible_plan(
+    region_seed: int, seed: int, technicians: int, orders: int
+) -> None:
+    problem = a_small_region(region_seed, technicians=technicians, orders=orders)
+    plan = solve(problem, SearchBudget(max_iterations=30), seed=seed, params=PARAMS)
+    assert check_plan(problem, plan, params=PARAMS) == []
+    placed = [o for r in plan.routes for o in r.order_ids]
+    assert len(placed) == len(set(placed))
+    assert sorted(placed + list(plan.unplanned)) == sorted(o.id for o in problem.orders)
+    assert plan == solve(problem, SearchBudget(max_iterations=30), seed=seed, params=PARAMS)
