@@ -4,6 +4,7 @@
     fieldpilot bench homberger PATH --seconds 10 --seed 1
     fieldpilot bench trsp      PATH --seconds 30 --seed 1
     fieldpilot bench replan    --technicians 50 --orders 500 --seconds 10 --seed 1
+    fieldpilot bench insertion [ARGS]   (runs benchmarks/insertion_latency.py of the checkout)
 
 Instances are solved one after the other on one thread (PyVRP is single-threaded). The CLI is the top
 layer: it may import anything, nothing imports it.
@@ -13,6 +14,8 @@ from __future__ import annotations
 
 import json
 import math
+import runpy
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated
@@ -189,3 +192,17 @@ def replan(
     console.print(table)
     if json_out is not None:
         json_out.write_text(json.dumps(report.to_dict(), indent=2))
+
+
+@bench_app.command("insertion", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def insertion(ctx: typer.Context) -> None:
+    """Real-time insertion latency: runs the checkout's benchmarks/insertion_latency.py with ARGS."""
+    script = Path.cwd() / "benchmarks" / "insertion_latency.py"
+    if not script.exists():
+        fail(f"{script} not found: run this from the root of a fieldpilot checkout")
+    saved = sys.argv
+    sys.argv = [str(script), *ctx.args]
+    try:
+        runpy.run_path(str(script), run_name="__main__")
+    finally:
+        sys.argv = saved
