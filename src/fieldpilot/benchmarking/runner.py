@@ -111,6 +111,8 @@ def run_trsp(
             acceptance_history=RESTRICTED_HISTORY,
         )
         plan = trsp_plan(instance, result.routes)
+        if not result.feasible:
+            plan = feasible_subplan(instance, plan)
         verdict = check_trsp_plan(instance, plan)
         best = bks.get(instance.name)
         yield BenchRow(
@@ -134,3 +136,16 @@ def trsp_plan(instance: trsp.TrspInstance, routes: Sequence[FoundRoute]) -> dict
         tech_id = instance.technicians[route.fleet].id
         plan[tech_id] = [instance.requests[s.index].id if s.kind is StopKind.JOB else 0 for s in route.stops]
     return plan
+
+
+def feasible_subplan(instance: trsp.TrspInstance, plan: dict[int, list[int]]) -> dict[int, list[int]]:
+    """When the search ends without a feasible plan: drop requests, route by route, until the checker
+    accepts each route (the fewest violations first); what is dropped is reported as unserved."""
+    repaired: dict[int, list[int]] = {}
+    for tech_id, stops in plan.items():
+        route = list(stops)
+        while route and not check_trsp_plan(instance, {tech_id: route}).feasible:
+            options = [route[:i] + route[i + 1 :] for i in range(len(route))]
+            route = min(options, key=lambda r: len(check_trsp_plan(instance, {tech_id: r}).violations))
+        repaired[tech_id] = route
+    return repaired

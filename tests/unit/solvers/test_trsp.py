@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from fieldpilot.benchmarking import trsp
-from fieldpilot.benchmarking.runner import run_trsp, trsp_plan
+from fieldpilot.benchmarking.runner import feasible_subplan, run_trsp, trsp_plan
 from fieldpilot.benchmarking.trsp_check import check_trsp_plan
 from fieldpilot.engine.solvers.pyvrp_backend import solve_routing
 from fieldpilot.engine.solvers.routing import SearchBudget
@@ -123,3 +123,11 @@ def test_trsp_runner_reports_unserved_and_gap(trsp_dir: Path) -> None:
     assert rows[0].instance == "C103.100_25-5-5-5"
     assert rows[0].feasible
     assert rows[0].bks == pytest.approx(10281.862)
+
+
+def test_an_infeasible_plan_is_cut_down_to_a_feasible_one(tiny: trsp.TrspInstance) -> None:
+    repaired = feasible_subplan(tiny, {1: [3, 6, 4], 2: [4, 8]})
+    verdict = check_trsp_plan(tiny, repaired)
+    assert verdict.feasible, verdict.violations
+    assert repaired[1] in ([3], [6])  # one of the two part-0 requests, and no skill-1 request
+    assert repaired[2] in ([4], [8])
