@@ -21,3 +21,31 @@ def test_another_seed_gives_another_day(tiny: Scenario) -> None:
     assert metrics_json(run_comparison(tiny, ["nearest"], seeds=[5])) != metrics_json(
         run_comparison(tiny, ["nearest"], seeds=[6])
     )
+
+
+def test_identical_bytes_across_processes_with_different_hash_seeds() -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    tiny = Path(__file__).parents[1] / "data" / "simulation" / "tiny.toml"
+    script = (
+        "import hashlib, sys\n"
+        "from fieldpilot.simulator.compare import run_comparison\n"
+        "from fieldpilot.simulator.report import metrics_json\n"
+        "from fieldpilot.simulator.scenario import load_scenario\n"
+        f"c = run_comparison(load_scenario({str(tiny)!r}), ['static', 'nearest', 'dynamic'], seeds=[2])\n"
+        "print(hashlib.sha256(metrics_json(c)).hexdigest())\n"
+    )
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for seed in ("1", "2")
+    }
+    assert len(digests) == 1
