@@ -8,6 +8,7 @@ column would, and outbox rows are written with the changes.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -28,6 +29,28 @@ from fieldpilot.service.unit_of_work import (
 )
 
 T = TypeVar("T")
+
+
+def _clone(obj: T) -> T:
+    """A deep copy built through the class's own constructor, from plain containers.
+
+    Plain `deepcopy` would also copy bookkeeping an ORM may have attached (storage maps tables
+    onto these same domain classes, and wraps their dicts and lists to track changes), leaving
+    the copy tied to the original."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        values = {f.name: _plain(getattr(obj, f.name)) for f in dataclasses.fields(obj) if f.init}
+        return type(obj)(**values)
+    return copy.deepcopy(obj)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return copy.deepcopy(value)
+
+
 _NEW = object()  # marks an object added in this unit of work
 
 
@@ -58,7 +81,7 @@ class MemoryRepository(Generic[T]):
     def _track(self, key: str, stored: T) -> T:
         if key in self.seen:
             return self.seen[key]
-        obj = copy.deepcopy(stored)
+        obj = _clone(stored)
         if isinstance(obj, WorkOrder):
             obj.events = []
         self.seen[key] = obj
@@ -105,7 +128,7 @@ class MemoryRepository(Generic[T]):
     def write(self) -> None:
         for key, obj in self.seen.items():
             if key not in self.deleted:
-                self._table[key] = copy.deepcopy(obj)
+                self._table[key] = _clone(obj)
         for key in self.deleted:
             self._table.pop(key, None)
             self.seen.pop(key, None)
