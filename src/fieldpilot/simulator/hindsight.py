@@ -117,7 +117,7 @@ def _result(day: Day, problem: DispatchProblem, plan: Plan) -> DayResult:
             log.km += km
             log.jobs += 1
             log.activities.append((visit.start, visit.end, "work", visit.order_id))
-            timeline.technician, timeline.first_assigned = log.technician_id, 0
+            timeline.technician = log.technician_id  # known all along: no response time to speak of
             timeline.arrived, timeline.completed, timeline.outcome = visit.start, visit.end, "served"
             timeline.km, where = km, site
         logs.append(log)
