@@ -187,10 +187,15 @@ def populate(services: Services, day: Day, *, prefix: str = "") -> None:
     def create(kind: ResourceKind, resource: object) -> None:
         bus.handle(CreateResource(kind=kind, resource=resource, actor=ADMIN))
 
+    with services.uow_factory() as uow:  # a shared catalogue may hold them already
+        known = {s for s in day.skills if uow.skills.get(s) is not None}
+        known |= {p.id for p in sla_policies(day) if uow.sla_policies.get(p.id) is not None}
     for skill in day.skills:
-        create(ResourceKind.SKILL, Skill(code=skill, name=skill.title()))
+        if skill not in known:
+            create(ResourceKind.SKILL, Skill(code=skill, name=skill.title()))
     for policy in sla_policies(day):
-        create(ResourceKind.SLA_POLICY, policy)
+        if policy.id not in known:
+            create(ResourceKind.SLA_POLICY, policy)
     for n, depot in enumerate(day.depots):
         create(ResourceKind.WAREHOUSE, Warehouse(id=f"{prefix}depot-{n + 1}", name=f"Depot {n + 1}", location=depot))
     for plan in day.technicians:
