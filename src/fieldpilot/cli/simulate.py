@@ -29,8 +29,8 @@ from fieldpilot.simulator.world import REPLAN_ITERATIONS
 HEADLINE = (
     "wait_min_mean", "wait_min_p50", "wait_min_p90", "wait_min_p95", "response_min_mean", "response_min_p90",
     "sla_attainment_p1", "sla_attainment_p2", "sla_attainment_p3", "sla_attainment_p4", "lateness_min_mean",
-    "km_total", "utilization", "overtime_min_mean", "workload_balance_cv", "jobs_per_technician",
-    "eta_mae_min", "eta_within_window", "eta_changes_per_order", "reassignments_per_order",
+    "km_total", "utilization", "overtime_min_mean", "workload_balance_cv", "technicians_idle_share",
+    "jobs_per_technician", "eta_mae_min", "eta_within_window", "eta_changes_per_order", "reassignments_per_order",
     "served_orders", "unserved_orders",
 )  # fmt: skip
 

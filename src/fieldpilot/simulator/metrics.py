@@ -122,6 +122,8 @@ def _fleet(result: DayResult, out: dict[str, float]) -> None:
     out["overtime_min_mean"] = _r(sum(overtime) / len(overtime)) if overtime else 0.0
     jobs = [t.jobs for t in working]
     out["jobs_per_technician"] = _r(sum(jobs) / len(jobs)) if jobs else 0.0
+    # Technicians on duty who did (almost) nothing: the other face of an uneven workload.
+    out["technicians_idle_share"] = _r(sum(1 for j in jobs if j <= 1) / len(jobs)) if jobs else 0.0
     work = np.asarray([t.busy_seconds(frozenset({"work"})) for t in working], dtype=float)
     out["workload_balance_cv"] = _r(work.std() / work.mean()) if len(work) and work.mean() > 0 else 0.0
 
