@@ -186,7 +186,8 @@ def _fleet(scenario: Scenario, seed: int, depots: tuple[Location, ...]) -> tuple
             home_base=home,
             skills=held,
             shifts=(WeeklyShift(weekday=weekday, start=pattern.start, end=pattern.end, breaks=breaks),),
-            territories=frozenset({f"t{depot + 1}"}),
+            # No territories in the system: fieldpilot may send anyone anywhere. Fixed territories
+            # are the static office's rule, which its policy applies itself (TechnicianPlan.depot).
             depot_id=f"depot-{depot + 1}",
             max_overtime_minutes=fleet.max_overtime_minutes,
         )
