@@ -34,3 +34,24 @@ def test_writes_the_report_and_prints_changes_against_the_baselines(tmp_path: Pa
 def test_an_unknown_policy_is_refused() -> None:
     result = CliRunner().invoke(simulate_app, ["--policies", "static,psychic"])
     assert result.exit_code == 1
+
+
+def test_replays_a_csv_history(tmp_path: Path) -> None:
+    replay = Path(__file__).parents[1] / "data" / "replay"
+    out = tmp_path / "replay"
+    result = CliRunner().invoke(
+        simulate_app,
+        [
+            "--scenario", "small-town", "--policies", "nearest,dynamic", "--seeds", "1", "--no-charts",
+            "--replay-orders", str(replay / "orders.csv"), "--replay-technicians", str(replay / "technicians.csv"),
+            "--out", str(out),
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert json.loads((out / "metrics.json").read_text())["summary"]["nearest"]["orders"]["mean"] == 12
+
+
+def test_replay_needs_both_files(tmp_path: Path) -> None:
+    replay = Path(__file__).parents[1] / "data" / "replay"
+    result = CliRunner().invoke(simulate_app, ["--replay-orders", str(replay / "orders.csv")])
+    assert result.exit_code == 1
