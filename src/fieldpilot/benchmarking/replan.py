@@ -14,10 +14,11 @@ from typing import Any
 
 from fieldpilot.benchmarking.scenario import a_region
 from fieldpilot.engine.checker import check_plan
+from fieldpilot.engine.costing import plan_cost
 from fieldpilot.engine.insertion import apply_assignment, insert
 from fieldpilot.engine.params import DispatchParams
 from fieldpilot.engine.problem import DispatchProblem
-from fieldpilot.engine.solvers.dispatch import plan_cost, solve_batch
+from fieldpilot.engine.solvers.dispatch import solve_batch
 from fieldpilot.engine.solvers.routing import SearchBudget
 
 

@@ -1,8 +1,6 @@
 """Re-planning arithmetic on snapshots: put a plan into a problem, score it, and fill gaps greedily.
 
-Scores use the engine's own route schedules and the dispatch weights, so a batch solver's plan
-and the real-time insertion are judged by one yardstick: travel, lateness against SLA deadlines,
-overtime, and a penalty per order left unplanned (by priority).
+Plans are scored with `engine.costing.plan_cost`, the yardstick the batch solver uses too.
 """
 
 from __future__ import annotations
@@ -13,7 +11,6 @@ from fieldpilot.engine.insertion import apply_assignment, insert
 from fieldpilot.engine.params import DispatchParams
 from fieldpilot.engine.plan import Plan
 from fieldpilot.engine.problem import DispatchProblem, PlannedVisit
-from fieldpilot.engine.schedule import cached_schedule
 
 
 def with_plan(problem: DispatchProblem, plan: Plan) -> DispatchProblem:
@@ -35,18 +32,6 @@ def with_plan(problem: DispatchProblem, plan: Plan) -> DispatchProblem:
         )
         technicians.append(replace(tech, route=planned))
     return replace(problem, technicians=tuple(technicians))
-
-
-def plan_cost(problem: DispatchProblem, *, params: DispatchParams) -> float:
-    """Travel + lateness + overtime of every route as scheduled, plus unplanned penalties."""
-    total = 0.0
-    for tech in problem.technicians:
-        schedule = cached_schedule(problem, tech, params=params)
-        overtime = max(0, schedule.home_arrival - tech.shift_end) if tech.route else 0
-        total += params.travel_weight * schedule.travel + schedule.lateness + params.overtime_weight * overtime
-    for order in problem.unplanned_orders():
-        total += params.unplanned_penalties[order.priority - 1]
-    return total
 
 
 def greedy_fill(problem: DispatchProblem, *, params: DispatchParams) -> DispatchProblem:

@@ -10,7 +10,8 @@ Modules: ``routing`` (library-neutral model), ``pyvrp_backend`` (PyVRP), ``dispa
 
 from __future__ import annotations
 
-from fieldpilot.engine.solvers.dispatch import BatchOutcome, plan_cost, solve, solve_batch
+from fieldpilot.engine.costing import plan_cost
+from fieldpilot.engine.solvers.dispatch import BatchOutcome, solve, solve_batch
 from fieldpilot.engine.solvers.routing import SearchBudget
 
 __all__ = ["BatchOutcome", "SearchBudget", "plan_cost", "solve", "solve_batch"]

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from fieldpilot.engine.checker import Violation, check_plan
+from fieldpilot.engine.costing import plan_cost
 from fieldpilot.engine.insertion import apply_assignment, insert, plan_of
 from fieldpilot.engine.params import DispatchParams
 from fieldpilot.engine.plan import Plan
@@ -83,18 +84,6 @@ def solve_batch(
     if not violations and (better or current_violations):
         return BatchOutcome(plan, cost, current_cost, True, violations, result)
     return BatchOutcome(current, current_cost, current_cost, False, current_violations, result)
-
-
-def plan_cost(problem: DispatchProblem, *, params: DispatchParams) -> float:
-    """Weighted travel, lateness and overtime of the snapshot's routes, plus unplanned penalties."""
-    total = 0.0
-    for tech in problem.technicians:
-        if not tech.route:
-            continue
-        schedule = schedule_route(problem, tech, params=params)
-        total += params.travel_weight * schedule.travel + schedule.lateness
-        total += params.overtime_weight * schedule.overtime
-    return total + sum(params.unplanned_penalty(o.priority) for o in problem.unplanned_orders())
 
 
 def _warm_start(problem: DispatchProblem, built: DispatchModel) -> tuple[FoundRoute, ...]:

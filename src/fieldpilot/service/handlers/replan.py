@@ -22,12 +22,13 @@ from fieldpilot.domain.values import TimeWindow
 from fieldpilot.domain.work_order import OrderStatus, WorkOrder
 from fieldpilot.engine.candidates import eta_window
 from fieldpilot.engine.checker import check_plan
+from fieldpilot.engine.costing import plan_cost
 from fieldpilot.engine.insertion import plan_of
 from fieldpilot.engine.params import DispatchParams
 from fieldpilot.engine.problem import DispatchProblem
 from fieldpilot.service.deps import HandlerDeps
 from fieldpilot.service.handlers.dispatch import DispatchDeps
-from fieldpilot.service.replan import greedy_fill, plan_cost, with_plan
+from fieldpilot.service.replan import greedy_fill, with_plan
 from fieldpilot.service.snapshot import build_snapshot
 from fieldpilot.service.unit_of_work import OrderQuery, UnitOfWork
 from fieldpilot.workflow import Action, advance
