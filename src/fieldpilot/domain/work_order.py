@@ -125,6 +125,8 @@ class WorkOrder:
     sla_risk_at: datetime | None = None
     sla_paused: bool = False
     milestones: dict[str, datetime] = field(default_factory=dict)
+    # A dispatcher's lock: re-plans keep the order with its technician, in its place in the route.
+    locked: bool = False
     dispatch_mode: DispatchMode = DispatchMode.AUTO
     offered_to: tuple[str, ...] = ()
     offer_expires_at: datetime | None = None

@@ -176,6 +176,8 @@ def _pin(order: WorkOrder) -> PinKind | None:
         return PinKind.EN_ROUTE
     if order.status is OrderStatus.ON_SITE:
         return PinKind.ON_SITE
+    if order.locked:
+        return PinKind.LOCKED
     if order.eta_window is not None:
         return PinKind.PROMISED
     return None

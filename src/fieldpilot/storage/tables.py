@@ -26,6 +26,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.ext.mutable import MutableDict, MutableList
 from sqlalchemy.types import TypeEngine
@@ -270,6 +271,7 @@ work_orders = Table(
     Column("sla_risk_at", UtcDateTime),
     Column("sla_paused", Boolean, nullable=False),
     Column("milestones", MutableDict.as_mutable(json_instants()), nullable=False),
+    Column("locked", Boolean, nullable=False, server_default=false()),
     Column("dispatch_mode", EnumText(DispatchMode), nullable=False, server_default="auto"),
     Column("offered_to", JsonCoded(list, tuple), nullable=False, server_default="[]"),
     Column("offer_expires_at", UtcDateTime),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -108,3 +109,27 @@ def test_a_plan_is_refused_whole_when_an_order_changed_during_the_solve() -> Non
     with pytest.raises(Conflict):
         services.bus.handle(cmd.Replan())
     assert all(o["status"] == "new" for o in statuses(services, clock).values())
+
+
+@pytest.mark.parametrize("locked", [True, False])
+def test_a_locked_assignment_stays_and_an_unlocked_one_moves_to_a_better_technician(locked: bool) -> None:
+    services, clock = memory_services()
+    ids = populate(services, orders=1)
+    far = "T-2"  # home at (48.90, 2.45); the site is at (48.80, 2.25), next door to T-1
+    order = statuses(services, clock)[ids[0]]
+    start = (clock.now() + timedelta(hours=2)).replace(microsecond=0)
+    order = services.bus.handle(
+        cmd.TransitionWorkOrder(
+            order_id=ids[0],
+            action="assign",
+            expected_version=int(order["version"]),
+            technician_id=far,
+            planned_start=start,
+        )
+    )
+    services.bus.handle(
+        cmd.UpdateWorkOrder(order_id=ids[0], changes={"locked": locked}, expected_version=int(order["version"]))
+    )
+    services.bus.handle(cmd.Replan(trigger="periodic"))
+    moved_to = statuses(services, clock)[ids[0]]["technician_id"]
+    assert (moved_to == far) is locked

@@ -75,6 +75,9 @@ class OrderPatch(PatchModel):
     time_window: TimeWindowIn | None = None
     is_appointment: bool | None = None
     custom_fields: dict[str, CustomValue] | None = Field(default=None, max_length=50)
+    locked: bool | None = Field(
+        default=None, description="lock the assignment: re-plans keep it with its technician, in sequence"
+    )
 
 
 class ActionRequest(InputModel):
@@ -140,6 +143,7 @@ class OrderOut(OutputModel):
     sla_state: str
     sla_next_deadline: datetime | None
     milestones: dict[str, datetime]
+    locked: bool
     dispatch_mode: DispatchMode
     offered_to: list[str]
     offer_expires_at: datetime | None

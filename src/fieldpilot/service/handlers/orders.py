@@ -46,6 +46,7 @@ UPDATABLE_FIELDS = frozenset(
         "time_window",
         "is_appointment",
         "custom_fields",
+        "locked",
     }
 )
 
