@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test check lint typecheck contracts chromium unit bench bench-api bench-engine serve clean
+.PHONY: demo test check lint typecheck contracts chromium unit bench bench-api bench-engine bench-solvers bench-simulation serve clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PY) >/dev/null 2>&1 || { echo "needs $(PY)"; exit 1; }
@@ -41,13 +41,21 @@ check: lint typecheck contracts chromium unit
 # The whole suite: linters, types, import contracts and every test tier that runs by default.
 test: check
 
-bench: bench-api bench-engine
+# Everything, about 90 minutes on 2 cores (the solver sets dominate: 56 x 1 s + 56 x 10 s + 60 x 10 s + 56 x 30 s).
+bench: bench-api bench-engine bench-simulation bench-solvers
 
 bench-api: $(STAMP)
 	$(BIN)/python benchmarks/api_throughput.py
 
 bench-engine: $(STAMP)
 	$(BIN)/fieldpilot bench insertion
+
+SHARED ?= ../shared/benchmarks
+bench-solvers: $(STAMP)
+	$(BIN)/python benchmarks/solver_quality.py $(SHARED)
+
+bench-simulation: $(STAMP)
+	$(BIN)/fieldpilot simulate --scenario metro --policies static,nearest,dynamic --seeds 10
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache fieldpilot.db*
