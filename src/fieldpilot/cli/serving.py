@@ -70,7 +70,10 @@ def build_app(settings: Settings) -> FastAPI:
     from fieldpilot.web import create_web_router
 
     app = create_app(settings)
-    app.include_router(create_web_router(app.state.services))
+    web = create_web_router(app.state.services)
+    app.include_router(web)
+    # Which pages the app serves, for the start-up banner (included routers are not flattened).
+    app.state.page_paths = frozenset({app.docs_url or ""} | {getattr(route, "path", "") for route in web.routes})
     return app
 
 
@@ -80,8 +83,7 @@ def run_server(settings: Settings, *, on_started: Announce | None = None) -> Non
     import uvicorn
 
     app = build_app(settings)
-    served = {getattr(route, "path", None) for route in app.routes}
-    pages = [(label, path) for label, path in PAGES if path in served]
+    pages = [(label, path) for label, path in PAGES if path in app.state.page_paths]
     server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port, log_level="info"))
     if on_started is not None:
         threading.Thread(

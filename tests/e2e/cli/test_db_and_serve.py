@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from fieldpilot.cli import serving
 from fieldpilot.cli.main import app
+from fieldpilot.config import Settings
 from tests.e2e.cli.helpers import flat, sqlite_url
 
 
@@ -114,3 +115,13 @@ def test_insecure_production_settings_are_refused_before_anything_runs(runner: C
 
     assert result.exit_code == 2
     assert "FIELDPILOT_SECRET_KEY" in flat(result.output)
+
+
+def test_the_banner_announces_the_docs_and_every_web_screen(runner: CliRunner, tmp_path: Path) -> None:
+    url = sqlite_url(tmp_path / "pages.db")
+    assert runner.invoke(app, ["db", "upgrade", "--database-url", url]).exit_code == 0
+
+    served = serving.build_app(Settings(database_url=url, environment="test"))
+    served.state.services.dispose()
+
+    assert {path for _, path in serving.PAGES} <= served.state.page_paths
