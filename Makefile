@@ -58,4 +58,4 @@ bench-simulation: $(STAMP)
 	$(BIN)/fieldpilot simulate --scenario metro --policies static,nearest,dynamic --seeds 10
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache fieldpilot.db*
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache fieldpilot.db* fieldpilot-demo.db*
