@@ -133,3 +133,19 @@ def test_a_locked_assignment_stays_and_an_unlocked_one_moves_to_a_better_technic
     services.bus.handle(cmd.Replan(trigger="periodic"))
     moved_to = statuses(services, clock)[ids[0]]["technician_id"]
     assert (moved_to == far) is locked
+
+
+def test_a_replan_mid_shift_with_a_visit_under_way_since_before_now_solves() -> None:
+    services, clock = memory_services()
+    ids = populate(services, orders=6)
+    clock.advance(hours=1)  # shifts started at 08:00, now is 10:00
+    services.bus.handle(cmd.Replan())
+    order = statuses(services, clock)[ids[0]]
+    for action in ("accept", "start_travel", "arrive"):
+        order = services.bus.handle(
+            cmd.TransitionWorkOrder(order_id=ids[0], action=action, expected_version=int(order["version"]))
+        )
+    clock.advance(hours=2)  # on site far longer than planned: the visit started before "now"
+    result = services.bus.handle(cmd.Replan(trigger="late"))
+    assert result["solver"] in ("solver", "greedy")  # solved; the solver did not refuse the snapshot
+    assert statuses(services, clock)[ids[0]]["status"] == "on_site"

@@ -160,8 +160,9 @@ def _visits(
         for part, qty in problem.order(order_id).parts.items():
             van[part] = van.get(part, 0) - qty
         old = built.visits.get(order_id)
-        base = old if old is not None else PlannedVisit(order_id, stop.start)
-        out.append(replace(base, planned_start=stop.start, restock=restock))
+        start = stop.start - built.offset
+        base = old if old is not None else PlannedVisit(order_id, start)
+        out.append(replace(base, planned_start=start, restock=restock))
     return out
 
 

@@ -20,14 +20,14 @@ May import: fieldpilot.domain, fieldpilot.engine (not insertion), numpy and the 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from fieldpilot.engine.params import DispatchParams
 from fieldpilot.engine.problem import DispatchProblem, OrderRequest, PlannedVisit, TechnicianState
 from fieldpilot.engine.schedule import make_stop
-from fieldpilot.engine.solvers.routing import Depot, Fleet, Job, RoutingModel
+from fieldpilot.engine.solvers.routing import OPEN_END, Depot, Fleet, Job, RoutingModel
 
 
 def qualified(tech: TechnicianState, order: OrderRequest) -> bool:
@@ -65,6 +65,7 @@ class DispatchModel:
     pinned: dict[str, str]  # order id -> technician id, for locked and promised visits
     heads: dict[str, tuple[PlannedVisit, ...]]  # technician id -> fixed visits kept in front
     visits: dict[str, PlannedVisit]  # order id -> the visit as planned now (pins, promises)
+    offset: int = 0  # model time = snapshot second + offset (the model's times are never negative)
 
 
 def build_model(problem: DispatchProblem, *, params: DispatchParams) -> DispatchModel:
@@ -142,6 +143,15 @@ def build_model(problem: DispatchProblem, *, params: DispatchParams) -> Dispatch
                 name=order.id,
             )
         )
+    # Snapshot seconds count from "now": a shift or a visit under way started before it. The routing
+    # model wants non-negative times, so everything is shifted by `offset` (and shifted back on read).
+    offset = max(
+        0, -min([d.tw_early for d in depots] + [j.tw_early for j in jobs] + [f.tw_early for f in fleets], default=0)
+    )
+    if offset:
+        depots = [replace(d, tw_early=d.tw_early + offset, tw_late=_later(d.tw_late, offset)) for d in depots]
+        jobs = [replace(j, tw_early=j.tw_early + offset, tw_late=_later(j.tw_late, offset)) for j in jobs]
+        fleets = [replace(f, tw_early=f.tw_early + offset, tw_late=_later(f.tw_late, offset)) for f in fleets]
     model = RoutingModel(
         distance=distance,
         duration=duration,
@@ -159,7 +169,12 @@ def build_model(problem: DispatchProblem, *, params: DispatchParams) -> Dispatch
         pinned=pinned,
         heads=heads,
         visits=visits,
+        offset=offset,
     )
+
+
+def _later(moment: int, offset: int) -> int:
+    return moment if moment >= OPEN_END else moment + offset
 
 
 def _prize(order: OrderRequest, *, params: DispatchParams, pinned: bool) -> int:
