@@ -133,6 +133,8 @@ def place(
         workload=workload_after(problem, schedule, stop, position, before=work_before),
         average_work=average_work,
         preference=preference,
+        waiting_seconds=customer_wait(problem, order, start),
+        waiting_rate=params.waiting_cost_per_second(priority=order.priority, tier=order.customer_tier),
     )
     earliest = max(stop.window_start, schedule.cursors[0].time)
     n = len(schedule.stops)
@@ -160,9 +162,12 @@ def cost_breakdown(
     workload: float,
     average_work: float,
     preference: float,
+    waiting_seconds: int = 0,
+    waiting_rate: float = 0.0,
 ) -> CostBreakdown:
     """What a replayed route with `stop` added costs over the cached one, by component; `workload`
-    is the route's service + free-flow travel seconds after the insertion."""
+    is the route's service + free-flow travel seconds after the insertion, `waiting_seconds` how
+    long the customer waits for the visit, at `waiting_rate` per second."""
     added_travel = replay.travel - schedule.travel
     overtime = max(0, replay.home_arrival - schedule.tech.shift_end) - schedule.overtime
     return CostBreakdown(
@@ -176,7 +181,15 @@ def cost_breakdown(
         overtime=params.overtime_weight * overtime,
         workload=params.workload_balance_weight * max(0.0, workload - average_work),
         preference=preference,
+        waiting_seconds=waiting_seconds,
+        waiting=waiting_rate * waiting_seconds,
     )
+
+
+def customer_wait(problem: DispatchProblem, order: OrderRequest, start: int) -> int:
+    """Seconds from now, or from the opening of the customer's window, to the visit's start."""
+    ready = problem.now if order.earliest_start is None else max(problem.now, order.earliest_start)
+    return max(0, start - ready)
 
 
 def rank(problem: DispatchProblem, order: OrderRequest, *, params: DispatchParams, keep: int, clock: Clock) -> Ranking:

@@ -30,10 +30,12 @@ class CostBreakdown:
     overtime: float
     workload: float
     preference: float  # <= 0: a bonus for a technician who served the customer or asset before
+    waiting_seconds: int = 0  # how long the customer waits for this visit to start
+    waiting: float = 0.0
 
     @property
     def total(self) -> float:
-        return self.travel + self.lateness + self.overtime + self.workload + self.preference
+        return self.travel + self.lateness + self.overtime + self.workload + self.preference + self.waiting
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -43,6 +45,8 @@ class CostBreakdown:
             "overtime": round(self.overtime, 3),
             "workload": round(self.workload, 3),
             "preference": round(self.preference, 3),
+            "waiting": round(self.waiting, 3),
+            "waiting_seconds": self.waiting_seconds,
             "added_travel_seconds": self.added_travel_seconds,
             "added_distance_metres": self.added_distance_metres,
             "lateness_seconds": self.lateness_seconds,
@@ -155,6 +159,7 @@ class DecisionRecord:
 
 
 _LOSS_COMPONENTS = (
+    ("waiting", ReasonCode.LATER_ARRIVAL),
     ("travel", ReasonCode.HIGHER_TRAVEL),
     ("lateness", ReasonCode.HIGHER_LATENESS),
     ("overtime", ReasonCode.HIGHER_OVERTIME),
@@ -186,6 +191,9 @@ def _loss_sentence(code: ReasonCode, loser: Candidate, winner: Candidate, gap: f
         case ReasonCode.HIGHER_TRAVEL:
             extra = lc.added_travel_seconds - wc.added_travel_seconds
             return f"{who} would drive {minutes(extra)} more than {other} (+{gap:.0f})."
+        case ReasonCode.LATER_ARRIVAL:
+            extra = lc.waiting_seconds - wc.waiting_seconds
+            return f"{who} would get there {minutes(extra)} later than {other} (+{gap:.0f})."
         case ReasonCode.HIGHER_LATENESS:
             return f"{who} would arrive later against SLA deadlines than {other} (+{gap:.0f})."
         case ReasonCode.HIGHER_OVERTIME:

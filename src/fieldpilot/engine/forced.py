@@ -17,6 +17,7 @@ from typing import Any
 from fieldpilot.domain.errors import InvalidInput
 from fieldpilot.engine.candidates import (
     cost_breakdown,
+    customer_wait,
     eta_window,
     preference_bonus,
     team_average_work,
@@ -131,6 +132,8 @@ def evaluate_forced(
             workload=workload_after(problem, schedule, stop, at, before=work_before),
             average_work=average,
             preference=preference,
+            waiting_seconds=customer_wait(problem, order, start),
+            waiting_rate=params.waiting_cost_per_second(priority=order.priority, tier=order.customer_tier),
         )
         candidate = Candidate(
             order_id=order.id,

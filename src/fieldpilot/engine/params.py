@@ -35,6 +35,10 @@ class DispatchParams:
     # cost weights, per second unless stated
     travel_weight: float = 1.0
     lateness_weight: float = 2.0  # per second the visit starts after its SLA deadline
+    # per second the customer waits from now (or their window's opening) to the visit's start;
+    # x priority weight x tier weight, so an idle technician a little further away beats a
+    # busy one who would come hours later
+    waiting_weight: float = 0.5
     priority_weights: tuple[float, float, float, float] = (8.0, 4.0, 2.0, 1.0)  # P1..P4
     tier_weights: Mapping[str, float] = field(
         default_factory=lambda: _tiers({"standard": 1.0, "priority": 1.5, "vip": 2.0})
@@ -83,6 +87,9 @@ class DispatchParams:
 
     def lateness_cost_per_second(self, *, priority: int, tier: str) -> float:
         return self.lateness_weight * self.priority_weight(priority) * self.tier_weight(tier)
+
+    def waiting_cost_per_second(self, *, priority: int, tier: str) -> float:
+        return self.waiting_weight * self.priority_weight(priority) * self.tier_weight(tier)
 
     def unplanned_penalty(self, priority: int) -> int:
         return self.unplanned_penalties[priority - 1]

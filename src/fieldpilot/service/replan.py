@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from fieldpilot.engine.insertion import apply_assignment, insert
+from fieldpilot.engine.checker import ViolationCode, check_plan
+from fieldpilot.engine.insertion import apply_assignment, insert, plan_of
 from fieldpilot.engine.params import DispatchParams
 from fieldpilot.engine.plan import Plan
-from fieldpilot.engine.problem import DispatchProblem, PlannedVisit
+from fieldpilot.engine.problem import DispatchProblem, PinKind, PlannedVisit
 
 
 def with_plan(problem: DispatchProblem, plan: Plan) -> DispatchProblem:
@@ -45,3 +46,29 @@ def greedy_fill(problem: DispatchProblem, *, params: DispatchParams) -> Dispatch
         if decision.assignment is not None:
             problem = apply_assignment(problem, decision.assignment, params=params)
     return problem
+
+
+def release_broken_promises(
+    problem: DispatchProblem, *, params: DispatchParams
+) -> tuple[DispatchProblem, tuple[str, ...]]:
+    """Promises the current plan can no longer keep (a technician overran, traffic) are released,
+    so the re-plan gives those customers a new, honest window instead of failing on the old one."""
+    broken = {
+        v.order_id
+        for v in check_plan(problem, plan_of(problem, params=params), params=params)
+        if v.code is ViolationCode.PROMISED_WINDOW and v.order_id is not None
+    }
+    if not broken:
+        return problem, ()
+    technicians = tuple(
+        replace(
+            tech,
+            route=tuple(
+                replace(v, pin=None, promised_window=None) if v.order_id in broken and v.pin is PinKind.PROMISED else v
+                for v in tech.route
+            ),
+        )
+        for tech in problem.technicians
+    )
+    orders = tuple(replace(o, promised_window=None) if o.id in broken else o for o in problem.orders)
+    return replace(problem, technicians=technicians, orders=orders), tuple(sorted(broken))

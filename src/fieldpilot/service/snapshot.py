@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from fieldpilot.domain.resources import Customer, Site, Technician, Warehouse
-from fieldpilot.domain.values import Location
+from fieldpilot.domain.values import Location, TimeWindow
 from fieldpilot.domain.work_order import BOOKED_STATUSES, OrderStatus, WorkOrder
 from fieldpilot.engine.problem import (
     BreakWindow,
@@ -132,7 +132,7 @@ def _technician(tech: Technician, route: list[WorkOrder], *, places: _Places, ep
         if a.end.astimezone(tz).date() >= day >= a.start.astimezone(tz).date()
     )
     visits = [
-        PlannedVisit(order_id=o.id, planned_start=seconds(epoch, o.planned_start or epoch), pin=_pin(o))
+        PlannedVisit(order_id=o.id, planned_start=seconds(epoch, o.planned_start or epoch), pin=_pin(o, epoch))
         for o in sorted(route, key=lambda o: (o.planned_start or epoch, o.id))
     ]
     return TechnicianState(
@@ -171,16 +171,24 @@ def _from_last_position(
     return replace(state, start_location=start_location, earliest_start=earliest_start)
 
 
-def _pin(order: WorkOrder) -> PinKind | None:
+def _pin(order: WorkOrder, now: datetime) -> PinKind | None:
     if order.status is OrderStatus.EN_ROUTE:
         return PinKind.EN_ROUTE
     if order.status is OrderStatus.ON_SITE:
         return PinKind.ON_SITE
     if order.locked:
         return PinKind.LOCKED
-    if order.eta_window is not None:
+    if _live_promise(order, now) is not None:
         return PinKind.PROMISED
     return None
+
+
+def _live_promise(order: WorkOrder, now: datetime) -> TimeWindow | None:
+    """The ETA window promised to the customer, while it can still be kept: a window that closed
+    before now is already broken, and pinning it would only make every plan infeasible (the
+    order then gets a new ETA, which is an EtaChanged to tell the customer)."""
+    window = order.eta_window
+    return window if window is not None and window.end > now else None
 
 
 def _request(
@@ -196,7 +204,7 @@ def _request(
     status = sla_status(order, policies=policies, now=max(epoch, order.created_at))
     arrival = status.milestone(Milestone.ARRIVAL) if status else None
     deadline = arrival.deadline if arrival and arrival.met_at is None else None
-    promised = order.eta_window
+    promised = _live_promise(order, epoch)
     return OrderRequest(
         id=order.id,
         location=places.of(site.location),

@@ -147,5 +147,19 @@ def test_a_replan_mid_shift_with_a_visit_under_way_since_before_now_solves() -> 
         )
     clock.advance(hours=2)  # on site far longer than planned: the visit started before "now"
     result = services.bus.handle(cmd.Replan(trigger="late"))
-    assert result["solver"] in ("solver", "greedy")  # solved; the solver did not refuse the snapshot
+    assert result["solver"].startswith(("solver", "greedy"))  # the model took the snapshot (no negative window)
     assert statuses(services, clock)[ids[0]]["status"] == "on_site"
+
+
+def test_promises_that_can_no_longer_be_kept_are_replaced_by_honest_ones() -> None:
+    services, clock = memory_services()
+    populate(services, orders=4)
+    services.bus.handle(cmd.Replan())
+    promised = statuses(services, clock)
+    clock.advance(hours=5)  # nobody moved: the morning's promises are broken
+    result = services.bus.handle(cmd.Replan(trigger="late"))
+    assert result["applied"] is True and result["eta_changes"] >= 1
+    now = clock.now().isoformat()
+    for order_id, order in statuses(services, clock).items():
+        assert order["eta_window"]["end"] > now, order_id  # no stale promise is left standing
+        assert order["eta_window"] != promised[order_id]["eta_window"]

@@ -28,7 +28,7 @@ from fieldpilot.engine.params import DispatchParams
 from fieldpilot.engine.problem import DispatchProblem
 from fieldpilot.service.deps import HandlerDeps
 from fieldpilot.service.handlers.dispatch import DispatchDeps
-from fieldpilot.service.replan import greedy_fill, with_plan
+from fieldpilot.service.replan import greedy_fill, release_broken_promises, with_plan
 from fieldpilot.service.snapshot import build_snapshot
 from fieldpilot.service.unit_of_work import OrderQuery, UnitOfWork
 from fieldpilot.workflow import Action, advance
@@ -57,6 +57,7 @@ def replan(command: cmd.Replan, uow: UnitOfWork, deps: HandlerDeps, dispatch: Di
         versions = {o.id: _version(uow, o.id) for o in problem.orders}
     started = time.perf_counter()
     current = plan_cost(problem, params=params)
+    problem, released = release_broken_promises(problem, params=params)
     best, source = _best_plan(problem, command=command, dispatch=dispatch)
     best_cost = plan_cost(best, params=params)
     seconds = time.perf_counter() - started
@@ -66,9 +67,10 @@ def replan(command: cmd.Replan, uow: UnitOfWork, deps: HandlerDeps, dispatch: Di
         "new_cost": round(best_cost, 1),
         "solver": source,
         "solve_seconds": round(seconds, 3),
+        "released_promises": list(released),
         "applied": False,
     }
-    if current - best_cost <= params.stability_threshold:
+    if current - best_cost <= params.stability_threshold and not released:
         return summary
     with uow:
         diff = _apply(
