@@ -12,7 +12,8 @@ from typing import Annotated, cast
 from fastapi import Depends, Header, Request, Response, params
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 
-from fieldpilot.api.auth import authenticate_api_key, authenticate_token
+from fieldpilot.access import authenticate_token
+from fieldpilot.api.auth import authenticate_api_key
 from fieldpilot.bootstrap import Services
 from fieldpilot.domain.errors import AuthenticationFailed, InvalidInput
 from fieldpilot.service.messagebus import MessageBus

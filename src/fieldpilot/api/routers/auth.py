@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from fastapi.security import OAuth2PasswordRequestForm
 
-from fieldpilot.api.auth import login
+from fieldpilot.access import login
 from fieldpilot.api.deps import CurrentActor, NowDep, ServicesDep, UowFactoryDep, requires
 from fieldpilot.api.routers.orders import OrderFilters, page_of
 from fieldpilot.api.schemas.auth import MeOut, TokenOut
