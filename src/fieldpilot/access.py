@@ -1,4 +1,5 @@
-"""Signed access tokens (JWT, HS256) for users: issue on login, verify on every request.
+"""Signed access tokens (JWT, HS256) for users: issue on login, verify on every request; and
+the guard that rate-limits guessing of public tracking tokens.
 
 Shared by the API and the web screens (siblings that may not import each other), so both check
 a token the same way. Tokens carry the user id only as a claim to look up: role and active flag
@@ -8,12 +9,16 @@ Expiry is judged by the injected clock (tests and simulations move it).
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import jwt
 
 from fieldpilot.bootstrap import Services
-from fieldpilot.domain.errors import AuthenticationFailed
+from fieldpilot.domain.errors import AuthenticationFailed, TooManyAttempts
 from fieldpilot.service.permissions import Actor, ActorKind
 
 ALGORITHM = "HS256"
@@ -71,3 +76,36 @@ def authenticate_token(services: Services, token: str) -> Actor:
         name=user.username,
         technician_id=user.technician_id,
     )
+
+
+@dataclass
+class TokenGuard:
+    """At most `max_misses` unknown tokens per client per `window` seconds."""
+
+    max_misses: int = 20
+    window: float = 600.0
+    misses: dict[str, deque[float]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def _recent(self, client: str, now: float) -> deque[float]:
+        seen = self.misses.setdefault(client, deque())
+        while seen and seen[0] <= now - self.window:
+            seen.popleft()
+        return seen
+
+    def blocked(self, client: str) -> bool:
+        with self.lock:
+            return len(self._recent(client, time.monotonic())) >= self.max_misses
+
+    def miss(self, client: str) -> None:
+        with self.lock:
+            now = time.monotonic()
+            self._recent(client, now).append(now)
+
+    def check(self, client: str) -> None:
+        """Refuse a client that guessed too many unknown tokens lately."""
+        if self.blocked(client):
+            raise TooManyAttempts(
+                "too many unknown tracking links from this address; try again later",
+                retry_after_seconds=int(self.window),
+            )

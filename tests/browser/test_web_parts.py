@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from fieldpilot.access import TokenGuard
 from fieldpilot.domain import commands as cmd
 from fieldpilot.domain.errors import InvalidInput
 from fieldpilot.domain.events import EtaChanged
@@ -59,7 +60,7 @@ def test_a_territory_outline_is_the_hull_of_its_sites() -> None:
 
 
 def test_the_guard_blocks_a_client_after_too_many_unknown_tokens() -> None:
-    guard = tracking.TokenGuard(max_misses=3)
+    guard = TokenGuard(max_misses=3)
     for _ in range(3):
         assert not guard.blocked("10.0.0.1")
         guard.miss("10.0.0.1")

@@ -46,6 +46,9 @@ PROBLEMS: Mapping[type[errors.FieldpilotError], ProblemType] = {
     errors.NotFound: ProblemType(404, "Not found", "not-found"),
     errors.PermissionDenied: ProblemType(403, "Forbidden", "forbidden"),
     errors.AuthenticationFailed: ProblemType(401, "Not authenticated", "not-authenticated"),
+    errors.TooManyAttempts: ProblemType(
+        429, "Too many attempts", "too-many-attempts", lambda e: {"retry_after_seconds": e.retry_after_seconds}
+    ),
     errors.IllegalTransition: ProblemType(
         409,
         "Illegal transition",

@@ -5,6 +5,7 @@
     ├── NotFound                no such object (kind, key)
     ├── PermissionDenied        the actor may not do this
     ├── AuthenticationFailed    no or wrong credentials
+    ├── TooManyAttempts         a client guessed too often (e.g. tracking tokens); retry later
     └── Conflict                the request clashes with the current state
         ├── IllegalTransition   the lifecycle does not allow this action now
         ├── VersionMismatch     If-Match names an old version
@@ -50,6 +51,12 @@ class PermissionDenied(FieldpilotError):
 
 class AuthenticationFailed(FieldpilotError):
     pass
+
+
+class TooManyAttempts(FieldpilotError):
+    def __init__(self, message: str, *, retry_after_seconds: int) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
 
 
 class Conflict(FieldpilotError):

@@ -19,6 +19,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
 
+from fieldpilot.access import TokenGuard
 from fieldpilot.bootstrap import Services
 from fieldpilot.domain import commands as cmd
 from fieldpilot.domain.errors import Conflict, FieldpilotError, InvalidInput, NotFound, PermissionDenied
@@ -69,7 +70,7 @@ def create_web_router(services: Services, *, position_period_seconds: int = 60) 
     hub = hub_of(services.bus)
     acks = operations.Acknowledgements()
     reports = field.FieldReports()
-    guard = tracking.TokenGuard()
+    guard = TokenGuard()
     env = pages.environment()
 
     def now() -> datetime:

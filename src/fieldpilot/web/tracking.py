@@ -11,10 +11,6 @@ from __future__ import annotations
 
 import math
 import re
-import threading
-import time
-from collections import deque
-from dataclasses import dataclass, field
 from typing import Any
 
 from fieldpilot.bootstrap import Services
@@ -27,31 +23,6 @@ PRIVATE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"
 # The technician is named only while coming or there; their position only while coming.
 NAMED = frozenset({"en_route", "on_site"})
 TIMELINE = ("new", "assigned", "accepted", "en_route", "on_site", "completed")
-
-
-@dataclass
-class TokenGuard:
-    """At most `max_misses` unknown tokens per client per `window` seconds."""
-
-    max_misses: int = 20
-    window: float = 600.0
-    misses: dict[str, deque[float]] = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def _recent(self, client: str, now: float) -> deque[float]:
-        seen = self.misses.setdefault(client, deque())
-        while seen and seen[0] <= now - self.window:
-            seen.popleft()
-        return seen
-
-    def blocked(self, client: str) -> bool:
-        with self.lock:
-            return len(self._recent(client, time.monotonic())) >= self.max_misses
-
-    def miss(self, client: str) -> None:
-        with self.lock:
-            now = time.monotonic()
-            self._recent(client, now).append(now)
 
 
 def order_id_for(services: Services, token: str) -> str:

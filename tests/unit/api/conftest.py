@@ -162,6 +162,7 @@ def app() -> FastAPI:
 @pytest.fixture
 def client(app: FastAPI, services: Services) -> Iterator[TestClient]:
     app.state.services = services
+    app.state.tracking_guard = None  # each test starts with no failed guesses on record
     with TestClient(app) as test_client:
         yield test_client
 

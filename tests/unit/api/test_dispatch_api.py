@@ -39,6 +39,7 @@ def engine_world(app: FastAPI) -> Iterator[World]:
     clock = FixedClock(START)
     services = dispatching_services(clock)
     app.state.services = services
+    app.state.tracking_guard = None
     with TestClient(app) as client:
         yield make_world(client, services, clock)
 
@@ -116,3 +117,13 @@ def test_an_order_that_nobody_can_take_explains_why(engine_world: World) -> None
     assert decision["outcome"] == "unassigned"
     assert {c for r in decision["rejected"] for c in r["codes"]} >= {"SKILL_LEVEL_TOO_LOW"}
     assert decision["unblock"]
+
+
+def test_guessing_tracking_tokens_is_rate_limited_per_client(engine_world: World) -> None:
+    w = engine_world
+    statuses = [w.client.get(f"{API}/track/{'x' * 20}{i:04d}").status_code for i in range(21)]
+    assert statuses[:20] == [404] * 20
+    assert statuses[20] == 429
+    refused = w.client.get(f"{API}/track/{'y' * 24}")
+    assert refused.status_code == 429 and refused.json()["retry_after_seconds"] == 600
+    assert refused.headers["Cache-Control"] == "no-store"
