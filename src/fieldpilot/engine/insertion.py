@@ -147,7 +147,8 @@ def decision_record(problem: DispatchProblem, ranking: Ranking, *, mode: str, pa
         summary = (
             f"{order.id} goes to {winner.technician_id} at {clock(winner.planned_start)} "
             f"(ETA {clock(winner.eta_window.start)}-{clock(winner.eta_window.end)}): cost {cost.total:.0f} "
-            f"(travel {cost.travel:.0f}, lateness {cost.lateness:.0f}, overtime {cost.overtime:.0f}, "
+            f"(waiting {cost.waiting:.0f}, travel {cost.travel:.0f}, lateness {cost.lateness:.0f}, "
+            f"overtime {cost.overtime:.0f}, "
             f"workload {cost.workload:.0f}, preference {cost.preference:.0f}); "
             f"{len(ranking.ranked) + len(ranking.outranked)} qualified, {len(ranking.rejected)} rejected."
         )
