@@ -9,6 +9,7 @@ Expiry is judged by the injected clock (tests and simulations move it).
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections import deque
@@ -22,6 +23,8 @@ from fieldpilot.domain.errors import AuthenticationFailed, TooManyAttempts
 from fieldpilot.service.permissions import Actor, ActorKind
 
 ALGORITHM = "HS256"
+# What a tracking token can look like; anything else is refused before a lookup (same 404).
+TRACKING_TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
 _BAD_CREDENTIALS = "incorrect username or password"
 # Verified against when the username is unknown, so that both failures take as long.
 _DUMMY_PASSWORD = "not-a-real-password-0000"

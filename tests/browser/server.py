@@ -18,7 +18,7 @@ from fieldpilot.api.app import create_app
 from fieldpilot.bootstrap import Services
 from fieldpilot.demo import DemoClock, load_demo
 from fieldpilot.demo.loader import create_demo_users, plan_demo
-from fieldpilot.domain.commands import DispatchMode, DispatchOrder
+from fieldpilot.domain.commands import DispatchChoice, DispatchOrder
 from fieldpilot.domain.work_order import OrderStatus
 from fieldpilot.service.fakes import FixedClock
 from fieldpilot.service.unit_of_work import OrderQuery
@@ -87,7 +87,7 @@ def give_work(services: Services, technician_id: str, *, count: int) -> list[str
         services.bus.handle(
             DispatchOrder(
                 order_id=order.id,
-                mode=DispatchMode.FORCE,
+                mode=DispatchChoice.FORCE,
                 technician_id=technician_id,
                 reason="browser test set-up",
                 actor="test",

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from fieldpilot.domain.values import Channel, Location, PartLine, Priority, Role, SkillRequirement, TimeWindow
-from fieldpilot.domain.work_order import DispatchMode as OrderDispatchMode
+from fieldpilot.domain.work_order import DispatchMode
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ class CreateWorkOrder(Command):
     time_window: TimeWindow | None = None
     is_appointment: bool = False
     custom_fields: Mapping[str, str | int | float | bool] = field(default_factory=dict)
-    dispatch_mode: OrderDispatchMode | None = None  # None: from triage rules, else the default
+    dispatch_mode: DispatchMode | None = None  # None: from triage rules, else the default
     idempotency_key: str | None = None
     fingerprint: str = ""
 
@@ -122,7 +122,10 @@ class RevokeApiKey(Command):
     key_id: str
 
 
-class DispatchMode(enum.StrEnum):
+class DispatchChoice(enum.StrEnum):
+    """Who picks the technician in a DispatchOrder: the engine (auto) or the dispatcher (force).
+    Not to be confused with an order's DispatchMode (auto / offer / manual) on arrival."""
+
     AUTO = "auto"
     FORCE = "force"
 
@@ -132,7 +135,7 @@ class DispatchOrder(Command):
     """Find the order a technician: the engine's best (auto), or the dispatcher's choice (force)."""
 
     order_id: str
-    mode: DispatchMode = DispatchMode.AUTO
+    mode: DispatchChoice = DispatchChoice.AUTO
     expected_version: int | None = None
     technician_id: str | None = None
     position: int | None = None

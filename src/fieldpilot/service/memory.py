@@ -31,7 +31,7 @@ from fieldpilot.service.unit_of_work import (
 T = TypeVar("T")
 
 
-def _clone(obj: T) -> T:
+def clone(obj: T) -> T:
     """A deep copy built through the class's own constructor, from plain containers.
 
     Plain `deepcopy` would also copy bookkeeping an ORM may have attached (storage maps tables
@@ -81,7 +81,7 @@ class MemoryRepository(Generic[T]):
     def _track(self, key: str, stored: T) -> T:
         if key in self.seen:
             return self.seen[key]
-        obj = _clone(stored)
+        obj = clone(stored)
         if isinstance(obj, WorkOrder):
             obj.events = []
         self.seen[key] = obj
@@ -128,7 +128,7 @@ class MemoryRepository(Generic[T]):
     def write(self) -> None:
         for key, obj in self.seen.items():
             if key not in self.deleted:
-                self._table[key] = _clone(obj)
+                self._table[key] = clone(obj)
         for key in self.deleted:
             self._table.pop(key, None)
             self.seen.pop(key, None)

@@ -25,6 +25,7 @@ from fieldpilot.service.memory import (
     MemoryTechnicianRepository,
     MemoryUnitOfWork,
     MemoryUserRepository,
+    clone,
 )
 from fieldpilot.service.order_filters import order_matches, order_sort_key
 from fieldpilot.service.unit_of_work import OrderQuery, Page
@@ -46,25 +47,11 @@ def light_copy(obj: Any) -> Any:
     if "_sa_instance_state" in vars(obj):
         # Storage mapped the domain classes in this process (tests mix both stores): a shallow copy
         # would share the ORM's bookkeeping with the original, so build the copy through __init__.
-        return _rebuilt(obj)
+        return clone(obj)
     new = copy.copy(obj)
     for name, value in vars(obj).items():
         if isinstance(value, list | dict | set):
             setattr(new, name, copy.copy(value))
-    if isinstance(new, WorkOrder):
-        new.events = []
-    return new
-
-
-def _rebuilt(obj: Any) -> Any:
-    values = {}
-    for f in dataclasses.fields(obj):
-        if f.init:
-            value = getattr(obj, f.name)
-            values[f.name] = (
-                dict(value) if isinstance(value, dict) else list(value) if isinstance(value, list) else value
-            )
-    new = type(obj)(**values)
     if isinstance(new, WorkOrder):
         new.events = []
     return new

@@ -138,7 +138,7 @@ def commit_move(
             cmd.DispatchOrder(
                 actor=actor.ref,
                 order_id=order_id,
-                mode=cmd.DispatchMode.FORCE,
+                mode=cmd.DispatchChoice.FORCE,
                 expected_version=version,
                 technician_id=technician_id,
                 position=position,

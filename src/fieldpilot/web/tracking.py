@@ -10,15 +10,14 @@ May import: bootstrap, service, domain, the standard library.
 from __future__ import annotations
 
 import math
-import re
 from typing import Any
 
+from fieldpilot.access import TRACKING_TOKEN_SHAPE
 from fieldpilot.bootstrap import Services
 from fieldpilot.domain.errors import NotFound
 from fieldpilot.service import queries
 from fieldpilot.web.live import LiveHub
 
-TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
 PRIVATE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
 # The technician is named only while coming or there; their position only while coming.
 NAMED = frozenset({"en_route", "on_site"})
@@ -26,7 +25,7 @@ TIMELINE = ("new", "assigned", "accepted", "en_route", "on_site", "completed")
 
 
 def order_id_for(services: Services, token: str) -> str:
-    if not TOKEN_SHAPE.match(token):
+    if not TRACKING_TOKEN_SHAPE.match(token):
         raise NotFound("tracking link", "")
     with services.uow_factory() as uow:
         order = uow.orders.get_by_tracking_token(token)

@@ -6,7 +6,7 @@ import pytest
 
 from fieldpilot.bootstrap import Services
 from fieldpilot.domain import commands as cmd
-from fieldpilot.domain.commands import DispatchMode, ResourceKind
+from fieldpilot.domain.commands import DispatchChoice, ResourceKind
 from fieldpilot.domain.errors import IllegalTransition, InvalidInput
 from fieldpilot.domain.values import Location, SkillRequirement
 from fieldpilot.service import queries
@@ -95,12 +95,14 @@ def test_forced_assignment_that_breaks_a_rule_needs_a_reason(world: tuple[Servic
     services, _ = world
     services.bus.handle(cmd.CreateResource(ResourceKind.SKILL, a_skill("hvac")))
     order_id = create(services, required_skills=(SkillRequirement("hvac", 1),))
-    forced = cmd.DispatchOrder(order_id=order_id, mode=DispatchMode.FORCE, technician_id="T-elec")
+    forced = cmd.DispatchOrder(order_id=order_id, mode=DispatchChoice.FORCE, technician_id="T-elec")
     with pytest.raises(InvalidInput) as caught:
         services.bus.handle(forced)
     assert caught.value.field == "reason" and "hvac" in caught.value.reason
     result = services.bus.handle(
-        cmd.DispatchOrder(order_id=order_id, mode=DispatchMode.FORCE, technician_id="T-elec", reason="trained on site")
+        cmd.DispatchOrder(
+            order_id=order_id, mode=DispatchChoice.FORCE, technician_id="T-elec", reason="trained on site"
+        )
     )
     assert result["order"]["technician_id"] == "T-elec"
     assert result["decision"]["broken"]

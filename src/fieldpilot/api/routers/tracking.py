@@ -8,13 +8,12 @@ errors too).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 
-from fieldpilot.access import TokenGuard
+from fieldpilot.access import TRACKING_TOKEN_SHAPE, TokenGuard
 from fieldpilot.api.deps import BusDep, UowFactoryDep
 from fieldpilot.api.schemas.orders import RatingIn, RatingOut, TrackingOut
 from fieldpilot.domain import commands as cmd
@@ -25,11 +24,10 @@ router = APIRouter(prefix="/track", tags=["tracking"])
 
 # No constraints on the path: a malformed token gets the same 404 as an unknown one.
 Token = Annotated[str, Path()]
-_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
 
 
 def _known_shape(token: str) -> str:
-    if not _TOKEN.match(token):
+    if not TRACKING_TOKEN_SHAPE.match(token):
         raise NotFound("tracking link", "")
     return token
 

@@ -90,7 +90,7 @@ class DispatchRequest(InputModel):
     """`auto`: the engine's cheapest feasible insertion; `force`: the dispatcher's technician
     (a reason is needed when the choice breaks constraints)."""
 
-    mode: cmd.DispatchMode = cmd.DispatchMode.AUTO
+    mode: cmd.DispatchChoice = cmd.DispatchChoice.AUTO
     technician_id: ObjectId | None = None
     position: int | None = Field(default=None, ge=0, le=1000, description="index in the route")
     reason: Text = ""

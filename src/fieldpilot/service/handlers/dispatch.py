@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from fieldpilot.domain import commands as cmd
-from fieldpilot.domain.commands import DispatchMode
+from fieldpilot.domain.commands import DispatchChoice
 from fieldpilot.domain.errors import Conflict, IllegalTransition, InvalidInput, NotFound, SlotTaken, VersionMismatch
 from fieldpilot.domain.events import EtaChanged, OrderOffered
 from fieldpilot.domain.values import TimeWindow
@@ -60,7 +60,7 @@ def dispatch_order(
         if command.expected_version is not None and command.expected_version != order.version:
             raise VersionMismatch(kind="work order", expected=command.expected_version, actual=order.version)
         now = deps.clock.now()
-        if command.mode is DispatchMode.FORCE:
+        if command.mode is DispatchChoice.FORCE:
             problem = build_snapshot(
                 uow, now=now, timezone=dispatch.timezone, travel=dispatch.travel, include=[order.id]
             )
