@@ -65,6 +65,14 @@ class DispatchMode(enum.StrEnum):
     MANUAL = "manual"  # waits in the queue for a dispatcher
 
 
+class OrderLock(enum.StrEnum):
+    """A dispatcher's lock on a planned visit; re-plans respect it."""
+
+    NONE = "none"
+    ASSIGNMENT = "assignment"  # the visit stays with its technician, in its place in the route
+    TIME = "time"  # ... and keeps its planned start too (e.g. an appointment agreed by phone)
+
+
 class SlaLogKind(enum.StrEnum):
     START = "start"
     PAUSE = "pause"
@@ -125,8 +133,9 @@ class WorkOrder:
     sla_risk_at: datetime | None = None
     sla_paused: bool = False
     milestones: dict[str, datetime] = field(default_factory=dict)
-    # A dispatcher's lock: re-plans keep the order with its technician, in its place in the route.
-    locked: bool = False
+    # A dispatcher's lock: re-plans keep the order with its technician, in its place in the route
+    # (and, for a time lock, at its planned start).
+    lock: OrderLock = OrderLock.NONE
     dispatch_mode: DispatchMode = DispatchMode.AUTO
     offered_to: tuple[str, ...] = ()
     offer_expires_at: datetime | None = None
@@ -148,6 +157,13 @@ class WorkOrder:
         for key in self.custom_fields:
             if not key or len(key) > 64:
                 raise InvalidInput("custom_fields", f"key {key!r} must be 1-64 characters")
+        if self.lock is OrderLock.TIME and (self.technician_id is None or self.planned_start is None):
+            raise InvalidInput("lock", "only a visit with a technician and a planned start can have its time locked")
+
+    @property
+    def locked(self) -> bool:
+        """Locked in any way (assignment or time)."""
+        return self.lock is not OrderLock.NONE
 
     @property
     def is_open(self) -> bool:

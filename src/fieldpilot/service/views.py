@@ -44,6 +44,7 @@ def order_view(order: WorkOrder, *, sla: dict[str, Any] | None = None) -> dict[s
     view.pop("history", None)
     view.pop("sla_log", None)
     view["priority"] = f"P{int(order.priority)}"
+    view["locked"] = order.locked  # kept for clients of the boolean lock (before lock kinds)
     view["allowed_actions"] = allowed_actions(order.status)
     view["sla"] = sla
     return view

@@ -26,13 +26,12 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
-    false,
 )
 from sqlalchemy.ext.mutable import MutableDict, MutableList
 from sqlalchemy.types import TypeEngine
 
 from fieldpilot.domain.values import Channel, CustomerTier, Priority, Role
-from fieldpilot.domain.work_order import DispatchMode, OrderStatus
+from fieldpilot.domain.work_order import DispatchMode, OrderLock, OrderStatus
 from fieldpilot.storage import codecs
 from fieldpilot.storage.types import (
     EnumInt,
@@ -271,7 +270,7 @@ work_orders = Table(
     Column("sla_risk_at", UtcDateTime),
     Column("sla_paused", Boolean, nullable=False),
     Column("milestones", MutableDict.as_mutable(json_instants()), nullable=False),
-    Column("locked", Boolean, nullable=False, server_default=false()),
+    Column("lock", EnumText(OrderLock), nullable=False, server_default="none"),
     Column("dispatch_mode", EnumText(DispatchMode), nullable=False, server_default="auto"),
     Column("offered_to", JsonCoded(list, tuple), nullable=False, server_default="[]"),
     Column("offer_expires_at", UtcDateTime),

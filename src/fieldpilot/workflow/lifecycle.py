@@ -15,7 +15,7 @@ from datetime import datetime
 
 from fieldpilot.domain.errors import IllegalTransition, InvalidInput
 from fieldpilot.domain.events import OrderAssigned, OrderReassigned, OrderUnassigned, StatusChanged
-from fieldpilot.domain.work_order import HistoryEntry, OrderStatus, SlaLogEntry, SlaLogKind, WorkOrder
+from fieldpilot.domain.work_order import HistoryEntry, OrderLock, OrderStatus, SlaLogEntry, SlaLogKind, WorkOrder
 
 S = OrderStatus
 
@@ -160,6 +160,8 @@ def _apply_side_effects(
         order.technician_id = None
         order.planned_start = None
         order.eta_window = None
+        if order.lock is OrderLock.TIME:  # the slot it held is gone
+            order.lock = OrderLock.NONE
     # The SLA log only exists once a policy started the clock; an order without one has no clock to pause.
     if action is Action.HOLD:
         order.held_from = order.status

@@ -31,7 +31,7 @@ from fieldpilot.domain.values import (
     SkillRequirement,
     TimeWindow,
 )
-from fieldpilot.domain.work_order import HistoryEntry, OrderStatus, SlaLogEntry, SlaLogKind, WorkOrder
+from fieldpilot.domain.work_order import HistoryEntry, OrderLock, OrderStatus, SlaLogEntry, SlaLogKind, WorkOrder
 from fieldpilot.service.unit_of_work import DecisionRecord, IdempotencyRecord
 from fieldpilot.sla.calendar import BusinessCalendar
 from fieldpilot.sla.policy import SlaPolicy, SlaTargets
@@ -179,6 +179,7 @@ def a_work_order(**overrides: Any) -> WorkOrder:
         "technician_id": "tech-1",
         "planned_start": T0 + timedelta(hours=2),
         "eta_window": TimeWindow(T0 + timedelta(hours=1, minutes=45), T0 + timedelta(hours=2, minutes=45)),
+        "lock": OrderLock.ASSIGNMENT,
         "sla_policy_id": "gold",
         "sla_log": [
             SlaLogEntry(T0, SlaLogKind.START, "gold"),

@@ -4,11 +4,15 @@ is not at the code's revision."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
+import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import make_url
 
 from fieldpilot.storage import (
@@ -19,7 +23,9 @@ from fieldpilot.storage import (
     make_engine,
     metadata,
     upgrade_database,
+    upgrade_engine,
 )
+from fieldpilot.storage.migrate import alembic_config
 from tests.integration.conftest import drop_postgres_database, new_postgres_database
 
 
@@ -100,3 +106,48 @@ def test_upgrade_makes_an_empty_database_usable(empty_database_url):
 def test_password_is_not_shown_in_the_refusal():
     error = DatabaseNotMigrated(url="postgresql+psycopg://app:***@db/fp", current="0001", needed="0002")
     assert "database at postgresql+psycopg://app:***@db/fp is at revision 0001, the code needs 0002" in str(error)
+
+
+def _a_row(table: sa.Table, **values: object) -> dict[str, object]:
+    """Values for every required column of a reflected table, by type, then `values`."""
+    filler: dict[str, object] = {}
+    for column in table.columns:
+        if column.nullable or column.server_default is not None:
+            continue
+        kind = column.type
+        if isinstance(kind, sa.Boolean):
+            filler[column.name] = False
+        elif isinstance(kind, sa.Integer):
+            filler[column.name] = 1
+        elif isinstance(kind, sa.DateTime):
+            filler[column.name] = datetime(2026, 3, 2, 9, tzinfo=UTC)
+        elif isinstance(kind, (sa.JSON, postgresql.JSONB)):
+            filler[column.name] = {} if column.name in ("custom_fields", "milestones") else []
+        else:
+            filler[column.name] = f"{column.name}-{values['id']}"
+    return {**filler, **values}
+
+
+def test_0005_turns_a_boolean_lock_into_an_assignment_lock_and_back(empty_database_url):
+    upgrade_database(empty_database_url, revision="0004")
+    engine = make_engine(empty_database_url)
+    try:
+        orders = sa.Table("work_orders", sa.MetaData(), autoload_with=engine)
+        with engine.begin() as connection:
+            connection.execute(
+                orders.insert(), [_a_row(orders, id="wo-1", locked=True), _a_row(orders, id="wo-2", locked=False)]
+            )
+        upgrade_engine(engine, revision="0005")
+        with engine.connect() as connection:
+            locks = dict(connection.execute(text("SELECT id, lock FROM work_orders ORDER BY id")).all())
+        assert locks == {"wo-1": "assignment", "wo-2": "none"}
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE work_orders SET lock = 'time' WHERE id = 'wo-2'"))
+            config = alembic_config()
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0004")
+        with engine.connect() as connection:
+            locked = dict(connection.execute(text("SELECT id, locked FROM work_orders ORDER BY id")).all())
+        assert locked == {"wo-1": True, "wo-2": True}
+    finally:
+        engine.dispose()

@@ -343,3 +343,44 @@ def test_forced_dispatch_names_the_technician(world: World) -> None:
     assert response.status_code == 200, response.text
     assert response.json()["order"]["technician_id"] == world.ids["tech_b"]
     assert response.json()["order"]["status"] == "assigned"
+
+
+def _patch(world: World, order_id: str, body: dict[str, Any]) -> Any:
+    version = world.client.get(f"{API}/orders/{order_id}", headers=world.as_("admin")).json()["version"]
+    return world.client.patch(
+        f"{API}/orders/{order_id}", json=body, headers=world.as_("dispatcher", **{"If-Match": f'"{version}"'})
+    )
+
+
+def test_a_dispatcher_locks_a_time_and_the_order_shows_it(world: World) -> None:
+    order = world.new_order()
+    start = "2026-03-02T13:00:00Z"
+    assert world.act(order["id"], "assign", technician_id=world.ids["tech_a"], planned_start=start).status_code == 200
+    locked = _patch(world, order["id"], {"lock": "time"})
+    assert locked.status_code == 200, locked.text
+    assert (locked.json()["lock"], locked.json()["locked"]) == ("time", True)
+    again = world.client.get(f"{API}/orders/{order['id']}", headers=world.as_("admin")).json()
+    assert (again["lock"], again["locked"], again["planned_start"]) == ("time", True, start)
+    # the boolean form keeps working: true keeps the (stronger) time lock, false removes any lock
+    assert _patch(world, order["id"], {"locked": True}).json()["lock"] == "time"
+    assert _patch(world, order["id"], {"locked": False}).json()["lock"] == "none"
+    assert _patch(world, order["id"], {"locked": True}).json()["lock"] == "assignment"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"lock": "forever"}, "body.lock"),
+        ({"lock": None}, "body.lock"),
+        ({"lock": "time", "locked": True}, "locked"),
+        ({"lock": "time"}, "lock"),  # nothing planned yet: there is no time to lock
+    ],
+)
+def test_a_bad_lock_is_a_problem_naming_the_field(world: World, body: dict[str, Any], field: str) -> None:
+    order = world.new_order()
+    response = _patch(world, order["id"], body)
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["field"] == field
+    unchanged = world.client.get(f"{API}/orders/{order['id']}", headers=world.as_("admin")).json()
+    assert (unchanged["lock"], unchanged["version"]) == ("none", 1)

@@ -6,7 +6,7 @@ import pytest
 
 from fieldpilot.domain.errors import IllegalTransition, InvalidInput
 from fieldpilot.domain.events import OrderAssigned, OrderReassigned, StatusChanged
-from fieldpilot.domain.work_order import OrderStatus, SlaLogEntry, SlaLogKind, WorkOrder
+from fieldpilot.domain.work_order import OrderLock, OrderStatus, SlaLogEntry, SlaLogKind, WorkOrder
 from fieldpilot.workflow import Action, advance, allowed_actions
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -130,3 +130,26 @@ def test_allowed_actions_are_exactly_those_that_succeed(status: OrderStatus) -> 
         except IllegalTransition:
             succeeded = False
         assert succeeded == (action.value in allowed_actions(status)), (status, action)
+
+
+@pytest.mark.parametrize(
+    ("action", "lock", "after"),
+    [
+        (Action.UNASSIGN, OrderLock.TIME, OrderLock.NONE),
+        (Action.DECLINE, OrderLock.TIME, OrderLock.NONE),
+        (Action.UNASSIGN, OrderLock.ASSIGNMENT, OrderLock.ASSIGNMENT),
+        (Action.ACCEPT, OrderLock.TIME, OrderLock.TIME),
+    ],
+)
+def test_a_time_lock_goes_with_the_slot_it_held(action: Action, lock: OrderLock, after: OrderLock) -> None:
+    order = an_order(status=OrderStatus.ASSIGNED, technician_id="T-1", planned_start=NOW, lock=lock)
+    walk(order, action)
+    assert order.lock is after
+
+
+def test_a_time_lock_needs_a_technician_and_a_planned_start() -> None:
+    with pytest.raises(InvalidInput) as refused:
+        an_order(lock=OrderLock.TIME, technician_id="T-1")
+    assert refused.value.field == "lock"
+    assert an_order(lock=OrderLock.TIME, technician_id="T-1", planned_start=NOW).locked
+    assert not an_order().locked and an_order(lock=OrderLock.ASSIGNMENT).locked

@@ -24,7 +24,7 @@ from fieldpilot.api.schemas.common import (
 )
 from fieldpilot.domain import commands as cmd
 from fieldpilot.domain.values import Channel
-from fieldpilot.domain.work_order import MAX_DURATION_MINUTES, DispatchMode, OrderStatus
+from fieldpilot.domain.work_order import MAX_DURATION_MINUTES, DispatchMode, OrderLock, OrderStatus
 
 CustomValue = str | int | float | bool
 DurationMinutes = Annotated[int, Field(ge=1, le=MAX_DURATION_MINUTES, description="minutes")]
@@ -75,8 +75,13 @@ class OrderPatch(PatchModel):
     time_window: TimeWindowIn | None = None
     is_appointment: bool | None = None
     custom_fields: dict[str, CustomValue] | None = Field(default=None, max_length=50)
+    lock: OrderLock | None = Field(
+        default=None,
+        description="none; assignment: re-plans keep the visit with its technician, in sequence; "
+        "time: and at its planned start (needs a technician and a planned start)",
+    )
     locked: bool | None = Field(
-        default=None, description="lock the assignment: re-plans keep it with its technician, in sequence"
+        default=None, description="older form of `lock`: true locks the assignment, false removes any lock"
     )
 
 
@@ -143,7 +148,8 @@ class OrderOut(OutputModel):
     sla_state: str
     sla_next_deadline: datetime | None
     milestones: dict[str, datetime]
-    locked: bool
+    lock: OrderLock
+    locked: bool = Field(description="any lock (assignment or time)")
     dispatch_mode: DispatchMode
     offered_to: list[str]
     offer_expires_at: datetime | None

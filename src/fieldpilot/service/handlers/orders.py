@@ -21,7 +21,7 @@ from fieldpilot.domain.errors import (
 )
 from fieldpilot.domain.events import OrderCreated, OrderRated, OrderUpdated
 from fieldpilot.domain.values import CustomerTier, Priority, check_code
-from fieldpilot.domain.work_order import DispatchMode, HistoryEntry, OrderStatus, WorkOrder
+from fieldpilot.domain.work_order import DispatchMode, HistoryEntry, OrderLock, OrderStatus, WorkOrder
 from fieldpilot.service.deps import HandlerDeps
 from fieldpilot.service.handlers.dispatch import DispatchDeps, offer_with_engine, place_with_engine
 from fieldpilot.service.idempotency import remember, replay
@@ -46,7 +46,8 @@ UPDATABLE_FIELDS = frozenset(
         "time_window",
         "is_appointment",
         "custom_fields",
-        "locked",
+        "lock",
+        "locked",  # the boolean form: true is an assignment lock (a time lock stays), false unlocks
     }
 )
 
@@ -173,7 +174,7 @@ def update_work_order(command: cmd.UpdateWorkOrder, uow: UnitOfWork, deps: Handl
         if not order.is_open:
             raise IllegalTransition(current=order.status.value, action="update", allowed=[])
         now = deps.clock.now()
-        changes = dict(command.changes)
+        changes = _lock_changes(order, dict(command.changes))
         if "priority" in changes:
             changes["priority"] = Priority(changes["priority"])
         _check_references(
@@ -194,6 +195,24 @@ def update_work_order(command: cmd.UpdateWorkOrder, uow: UnitOfWork, deps: Handl
         order.events.append(OrderUpdated(order.id, tuple(sorted(changes))))
         uow.commit()
         return order_view(order, sla=sla)
+
+
+def _lock_changes(order: WorkOrder, changes: dict[str, Any]) -> dict[str, Any]:
+    """`locked` (bool) is the older form of `lock`; both at once is ambiguous."""
+    if "locked" in changes:
+        if "lock" in changes:
+            raise InvalidInput("locked", "send either lock or locked, not both")
+        locked = changes.pop("locked")
+        if not isinstance(locked, bool):
+            raise InvalidInput("locked", "must be true or false")
+        changes["lock"] = (order.lock if order.locked else OrderLock.ASSIGNMENT) if locked else OrderLock.NONE
+    if "lock" in changes:
+        try:
+            changes["lock"] = OrderLock(changes["lock"])
+        except ValueError:
+            allowed = ", ".join(kind.value for kind in OrderLock)
+            raise InvalidInput("lock", f"must be one of {allowed}") from None
+    return changes
 
 
 @dataclasses.dataclass(frozen=True)
