@@ -11,7 +11,7 @@ from fieldpilot.domain.resources import Customer, Part, Site, Skill, Technician,
 from fieldpilot.domain.values import CustomerTier, LocalTimeRange, Location, Priority
 from fieldpilot.service.fakes import FixedClock, PlainHasher, SeededSecrets, SequentialIds, StraightLineTravel
 from fieldpilot.service.memory import MemoryDatabase, MemoryUnitOfWork
-from fieldpilot.service.ports import BatchSolver
+from fieldpilot.service.ports import BatchSolver, TravelTimes
 from fieldpilot.sla.calendar import BusinessCalendar
 from fieldpilot.sla.policy import SlaPolicy, SlaTargets
 
@@ -33,7 +33,11 @@ def settings_for_tests(**overrides: Any) -> Settings:
 
 
 def memory_services(
-    now: datetime = MONDAY_9AM, *, solver: BatchSolver | None = None, **settings: Any
+    now: datetime = MONDAY_9AM,
+    *,
+    solver: BatchSolver | None = None,
+    travel: TravelTimes | None = None,
+    **settings: Any,
 ) -> tuple[Services, FixedClock]:
     clock = FixedClock(now)
     db = MemoryDatabase()
@@ -44,7 +48,7 @@ def memory_services(
         ids=SequentialIds(),
         secrets=SeededSecrets(7),
         hasher=PlainHasher(),
-        travel=StraightLineTravel(),
+        travel=travel or StraightLineTravel(),
         solver=solver,
     )
     return services, clock

@@ -43,6 +43,7 @@ from fieldpilot.service.ports import (
     TravelTimes,
 )
 from fieldpilot.service.unit_of_work import UnitOfWork
+from fieldpilot.service.warm_snapshot import WarmSnapshots
 
 if TYPE_CHECKING:
     from fieldpilot.routing import LiveTraffic
@@ -148,8 +149,9 @@ def bootstrap(
         clock=clock, ids=ids or UuidIds(), secrets=secrets or SystemSecrets(), hasher=hasher or Argon2Hasher()
     )
     live = live_traffic(settings)
+    travel = travel or default_travel(settings, live)
     dispatch_deps = DispatchDeps(
-        travel=travel or default_travel(settings, live),
+        travel=travel,
         traffic=None if live is None else LiveTrafficFeed(live),
         params=DispatchParams.from_toml(settings.dispatch_params_path)
         if settings.dispatch_params_path
@@ -158,6 +160,7 @@ def bootstrap(
         late_threshold_seconds=settings.late_threshold_minutes * 60,
         solver=solver or pyvrp_solver,
         max_iterations=settings.replan_max_iterations,
+        snapshots=WarmSnapshots(travel, settings.timezone),
     )
     handlers: dict[type[cmd.Command], CommandHandler] = {
         kind: partial(handler, deps=deps) for kind, handler in COMMAND_HANDLERS.items()

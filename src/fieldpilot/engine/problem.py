@@ -263,6 +263,27 @@ class TravelMatrix:
         self._lowest = 1.0 if congestion is None else min(congestion.factors)
         self._highest = 1.0 if congestion is None else max(congestion.factors)
 
+    @classmethod
+    def trusted(
+        cls,
+        durations: npt.NDArray[np.int64],
+        distances: npt.NDArray[np.int64],
+        congestion: CongestionProfile | None = None,
+    ) -> TravelMatrix:
+        """Wrap square int64 arrays already known to be valid, without copying or re-checking them
+        (views of a matrix the caller keeps and grows; they are made read-only here)."""
+        if durations.dtype != np.int64 or distances.dtype != np.int64 or durations.shape != distances.shape:
+            raise InvalidInput("matrix", "trusted matrices must be int64 arrays of one shape")
+        dur, dist = durations.view(), distances.view()
+        dur.setflags(write=False)
+        dist.setflags(write=False)
+        matrix = cls.__new__(cls)
+        matrix.durations, matrix.distances, matrix.congestion = dur, dist, congestion
+        matrix._duration_rows, matrix._distance_rows = dur.data, dist.data
+        matrix._lowest = 1.0 if congestion is None else min(congestion.factors)
+        matrix._highest = 1.0 if congestion is None else max(congestion.factors)
+        return matrix
+
     @property
     def size(self) -> int:
         return int(self.durations.shape[0])

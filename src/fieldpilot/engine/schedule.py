@@ -18,7 +18,7 @@ May import: fieldpilot.domain, fieldpilot.engine.{problem,params,plan} and the s
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 from fieldpilot.engine.params import DispatchParams
@@ -392,3 +392,25 @@ def cached_schedule(problem: DispatchProblem, tech: TechnicianState, *, params: 
     schedule = schedule_route(problem, tech, params=params)
     memo[key] = (params, schedule)
     return schedule
+
+
+def carry_schedules(previous: DispatchProblem, problem: DispatchProblem) -> int:
+    """Reuse in `problem` the route schedules cached on `previous` that still hold there: the same
+    technician object, the same request object for every visit of the route and the same warehouses.
+    The caller vouches that `problem`'s travel matrix agrees with `previous`'s on every place
+    `previous` has (e.g. the same matrix grown by new places, with the same congestion profile).
+    Returns how many schedules were carried."""
+    if previous.warehouses != problem.warehouses or previous.matrix.congestion != problem.matrix.congestion:
+        return 0
+    before, after = previous.orders_by_id, problem.orders_by_id
+    memo, carried = problem.memo, 0
+    for tech in problem.technicians:
+        found = previous.memo.get(("schedule", tech.id))
+        if not isinstance(found, tuple) or found[1].tech is not tech:
+            continue
+        if any(before.get(v.order_id) is not after.get(v.order_id) for v in tech.route):
+            continue
+        schedule: RouteSchedule = found[1]
+        memo[("schedule", tech.id)] = (found[0], replace(schedule, scheduler=RouteScheduler(problem, tech)))
+        carried += 1
+    return carried

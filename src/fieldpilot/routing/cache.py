@@ -100,6 +100,12 @@ class CachedTravelTimes:
         self._store(key, matrix)
         return matrix
 
+    @property
+    def blocks(self) -> object | None:
+        """The provider itself when it answers blocks of the free-flow matrix (`free_flow_block`),
+        for callers that keep and grow their own matrix; such blocks bypass this cache."""
+        return self.inner if hasattr(self.inner, "free_flow_block") else None
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()

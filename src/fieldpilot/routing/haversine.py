@@ -14,9 +14,9 @@ from datetime import datetime
 import numpy as np
 
 from fieldpilot.domain.values import Location, check_aware
-from fieldpilot.engine.problem import TravelMatrix
+from fieldpilot.engine.problem import CongestionProfile, TravelMatrix
 from fieldpilot.routing.ports import IntMatrix, Leg
-from fieldpilot.routing.profile import LiveTraffic, SpeedProfile, straight_line_metres
+from fieldpilot.routing.profile import LiveTraffic, SpeedProfile, straight_line_block, straight_line_metres
 
 
 class HaversineTravelTimes:
@@ -37,6 +37,27 @@ class HaversineTravelTimes:
         np.fill_diagonal(durations, 0)
         np.fill_diagonal(distances, 0)
         return durations, distances
+
+    def free_flow_block(
+        self, origins: Sequence[Location], destinations: Sequence[Location]
+    ) -> tuple[IntMatrix, IntMatrix]:
+        """The rows of `origins` and columns of `destinations` of `free_flow` over any list holding
+        both, value for value (for a matrix kept between snapshots and grown by new places)."""
+        road = straight_line_block(origins, destinations) * self.profile.road_factor
+        seconds = self.profile.free_flow_seconds(road)
+        here = self.traffic.location_factors(origins)
+        there = self.traffic.location_factors(destinations)
+        seconds = seconds * np.maximum(here[:, None], there[None, :])
+        return np.rint(seconds).astype(np.int64), np.rint(road).astype(np.int64)
+
+    @property
+    def revision(self) -> int:
+        """Moves whenever free-flow times may change (live traffic)."""
+        return self.traffic.version
+
+    def congestion_profile(self, epoch: datetime) -> CongestionProfile:
+        """The time-of-day profile `travel_matrix` attaches for a problem whose second 0 is `epoch`."""
+        return self.profile.congestion_profile(epoch)
 
     def matrix(self, locations: Sequence[Location], depart_at: datetime) -> tuple[IntMatrix, IntMatrix]:
         check_aware(depart_at, field="depart_at")

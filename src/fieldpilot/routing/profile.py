@@ -168,11 +168,19 @@ def _haversine(
 
 def straight_line_metres(locations: Sequence[Location]) -> npt.NDArray[np.float64]:
     """Great-circle distances between every pair, metres."""
-    lat = np.radians([p.lat for p in locations])
-    lon = np.radians([p.lon for p in locations])
+    return straight_line_block(locations, locations)
+
+
+def straight_line_block(origins: Sequence[Location], destinations: Sequence[Location]) -> npt.NDArray[np.float64]:
+    """Great-circle distances from each origin (rows) to each destination (columns), metres; the
+    same value for a pair whatever else the lists hold."""
+    lat = np.radians([p.lat for p in origins])
+    lon = np.radians([p.lon for p in origins])
+    lat2 = np.radians([p.lat for p in destinations])
+    lon2 = np.radians([p.lon for p in destinations])
     a = (
-        np.sin((lat[:, None] - lat[None, :]) / 2) ** 2
-        + np.cos(lat)[:, None] * np.cos(lat)[None, :] * np.sin((lon[:, None] - lon[None, :]) / 2) ** 2
+        np.sin((lat[:, None] - lat2[None, :]) / 2) ** 2
+        + np.cos(lat)[:, None] * np.cos(lat2)[None, :] * np.sin((lon[:, None] - lon2[None, :]) / 2) ** 2
     )
     metres: npt.NDArray[np.float64] = 2 * EARTH_RADIUS_METRES * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
     return metres

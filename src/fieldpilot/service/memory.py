@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,6 +26,7 @@ from fieldpilot.service.unit_of_work import (
     OrderQuery,
     OutboxMessage,
     Page,
+    StoreChanges,
     TechnicianPosition,
 )
 
@@ -64,9 +66,39 @@ class MemoryDatabase:
     decisions: dict[str, list[DecisionRecord]] = field(default_factory=dict)
     positions: dict[str, TechnicianPosition] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
+    # The change log: every commit that changed something is a new revision; the log keeps the
+    # (revision, kind, key) of the last CHANGE_LOG_SIZE changes, for caches derived from the store.
+    revision: int = 0
+    change_log: deque[tuple[int, str, str]] = field(default_factory=lambda: deque(maxlen=CHANGE_LOG_SIZE))
+    log_floor: int = 0  # changes after this revision are all still in the log
 
     def table(self, name: str) -> dict[str, Any]:
         return self.tables.setdefault(name, {})
+
+    def log_changes(self, changed: Sequence[tuple[str, str]]) -> None:
+        if not changed:
+            return
+        self.revision += 1
+        log = self.change_log
+        for kind, key in changed:
+            if len(log) == log.maxlen:
+                self.log_floor = max(self.log_floor, log[0][0])
+            log.append((self.revision, kind, key))
+
+    def changes_since(self, revision: int) -> dict[str, set[str]] | None:
+        """Keys changed after `revision`, by kind; None when the log no longer reaches back that far."""
+        log = self.change_log
+        if revision > self.revision or revision < self.log_floor:
+            return None
+        found: dict[str, set[str]] = {}
+        for number, kind, key in reversed(log):
+            if number <= revision:
+                break
+            found.setdefault(kind, set()).add(key)
+        return found
+
+
+CHANGE_LOG_SIZE = 200_000
 
 
 class MemoryRepository(Generic[T]):
@@ -125,6 +157,17 @@ class MemoryRepository(Generic[T]):
             elif stored is None or getattr(stored, "version", None) != loaded:
                 raise Conflict(f"{self.name} {key} was changed by someone else meanwhile; retry on fresh data")
 
+    def changed_keys(self) -> Sequence[str]:
+        """Keys this unit of work deleted, added or holds different from the committed object."""
+        found = [key for key in self.deleted if key in self._table or key in self.seen]
+        for key, obj in self.seen.items():
+            if key in self.deleted:
+                continue
+            stored = self._table.get(key)
+            if stored is None or self.loaded_versions.get(key) is _NEW or _differs(obj, stored):
+                found.append(key)
+        return found
+
     def write(self) -> None:
         for key, obj in self.seen.items():
             if key not in self.deleted:
@@ -134,6 +177,20 @@ class MemoryRepository(Generic[T]):
             self.seen.pop(key, None)
         self.deleted.clear()
         self.loaded_versions = {k: getattr(o, "version", None) for k, o in self.seen.items()}
+
+
+def _differs(obj: object, stored: object) -> bool:
+    """Field by field (entities compare by identity), ignoring pending events."""
+    if getattr(obj, "version", None) != getattr(stored, "version", None):
+        return True
+    if not dataclasses.is_dataclass(obj) or type(obj) is not type(stored):
+        return True
+    try:
+        return any(
+            getattr(obj, f.name) != getattr(stored, f.name) for f in dataclasses.fields(obj) if f.name != "events"
+        )
+    except Exception:  # values that cannot compare are taken as changed
+        return True
 
 
 class MemoryTechnicianRepository(MemoryRepository[Any]):
@@ -294,6 +351,7 @@ class MemoryUnitOfWork:
                 if (record.scope, record.key) in self.db.idempotency:
                     raise Conflict(f"Idempotency-Key {record.key!r} is being used by a concurrent request")
             events = self._pending_events()
+            changed = self._changed()
             for repo in self._repositories():
                 repo.write()
             for record in self.idempotency.new:
@@ -308,6 +366,27 @@ class MemoryUnitOfWork:
             self.idempotency.new = []
             self.decisions.new = []
             self._events.extend(events)
+            self.db.log_changes(changed)
+
+    def _changed(self) -> list[tuple[str, str]]:
+        changed = [(repo.name, key) for repo in self._repositories() for key in repo.changed_keys()]
+        changed += [("positions", p.technician_id) for p in self.positions.new]
+        return changed
+
+    def changes_since(self, revision: int | None) -> StoreChanges | None:
+        with self.db.lock:
+            current = self.db.revision
+            committed = {} if revision is None else self.db.changes_since(revision)
+        if committed is None:
+            return None
+        pending: dict[str, set[str]] = {}
+        for kind, key in self._changed():
+            pending.setdefault(kind, set()).add(key)
+        return StoreChanges(
+            revision=current,
+            committed={k: frozenset(v) for k, v in committed.items()},
+            uncommitted={k: frozenset(v) for k, v in pending.items()},
+        )
 
     def record(self, event: Event) -> None:
         self._recorded.append(event)

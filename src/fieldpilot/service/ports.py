@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+import numpy.typing as npt
 
 from fieldpilot.domain.values import Location
 from fieldpilot.engine.params import DispatchParams
 from fieldpilot.engine.plan import Plan
-from fieldpilot.engine.problem import DispatchProblem, TravelMatrix
+from fieldpilot.engine.problem import CongestionProfile, DispatchProblem, TravelMatrix
 
 
 class Clock(Protocol):
@@ -49,6 +52,31 @@ class TravelTimes(Protocol):
     """
 
     def travel_matrix(self, locations: Sequence[Location], *, depart_at: datetime) -> TravelMatrix: ...
+
+
+@runtime_checkable
+class TravelBlocks(Protocol):
+    """Optional: blocks of the free-flow matrix, so a snapshot kept between commands can grow its
+    matrix by the new places only. `free_flow_block` must give, pair for pair, what
+    `travel_matrix` gives over any list of places; `revision` moves whenever free-flow times may
+    change (live traffic)."""
+
+    @property
+    def revision(self) -> int: ...
+
+    def free_flow_block(
+        self, origins: Sequence[Location], destinations: Sequence[Location]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]: ...
+
+    def congestion_profile(self, epoch: datetime) -> CongestionProfile: ...
+
+
+def travel_blocks(travel: TravelTimes) -> TravelBlocks | None:
+    """The provider's block interface, if it (or the provider it caches) has one."""
+    if isinstance(travel, TravelBlocks):
+        return travel
+    inner = getattr(travel, "blocks", None)
+    return inner if isinstance(inner, TravelBlocks) else None
 
 
 class BatchSolver(Protocol):

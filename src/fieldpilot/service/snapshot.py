@@ -1,7 +1,9 @@
 """Build the engine's DispatchProblem from the stored state: a pure read of one unit of work.
 
-Times become integer seconds since the snapshot's epoch (`now`, in the company's timezone, so
-explanations read in local time); each technician gets the shift, breaks and absences of the
+Times become integer seconds since the snapshot's epoch: the top of the hour of `now`, in the
+company's timezone (explanations read in local time), with `problem.now` the seconds since then.
+One epoch for the whole hour lets a snapshot kept between commands (`service.warm_snapshot`) be
+brought forward in time without re-timing every route. Each technician gets the shift, breaks and absences of the
 planning day in their own timezone, the certifications valid that day, and the route of orders
 already booked to them, with pins for visits under way and ETAs already promised.
 """
@@ -11,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from fieldpilot.domain.resources import Customer, Site, Technician, Warehouse
@@ -62,7 +64,7 @@ def build_snapshot(
     include: Iterable[str] = (),
 ) -> DispatchProblem:
     """Every active technician with today's booked route, plus the orders named in `include`."""
-    epoch = now.astimezone(ZoneInfo(timezone)).replace(microsecond=0)
+    epoch = snapshot_epoch(now, timezone)
     places = _Places([], {})
     booked = uow.orders.search(OrderQuery(statuses=BOOKED_STATUSES, limit=MAX_ORDERS, sort="planned_start")).items
     wanted = [o for o in (uow.orders.get(i) for i in include) if o is not None]
@@ -74,13 +76,13 @@ def build_snapshot(
         customer = uow.customers.get(order.customer_id)
         if site is None or customer is None:
             continue
-        requests.append(_request(order, site, customer, places=places, epoch=epoch, policies=policies))
+        requests.append(_request(order, site, customer, places=places, epoch=epoch, now=now, policies=policies))
     known = {r.id for r in requests}
     positions = uow.positions.latest()
     technicians = []
     for tech in _active(uow.technicians.list(limit=100_000)):
         route = [o for o in booked if o.technician_id == tech.id and o.id in known]
-        state = _technician(tech, route, places=places, epoch=epoch)
+        state = _technician(tech, route, places=places, epoch=epoch, now=now)
         technicians.append(_from_last_position(state, positions.get(tech.id), places=places, epoch=epoch))
     warehouses = [_warehouse(w, places=places) for w in uow.warehouses.list(limit=10_000)]
     matrix = travel.travel_matrix(places.locations, depart_at=epoch)
@@ -91,8 +93,15 @@ def build_snapshot(
         locations=tuple(places.locations),
         matrix=matrix,
         warehouses=tuple(warehouses),
-        now=0,
+        now=seconds(epoch, now),
     )
+
+
+def snapshot_epoch(now: datetime, timezone: str) -> datetime:
+    """Second 0 of a snapshot taken at `now`: the top of its hour (in UTC, so that half-hour zones
+    and daylight-saving changes cannot move it), expressed in the company's timezone."""
+    hour = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    return hour.astimezone(ZoneInfo(timezone))
 
 
 def _active(technicians: Sequence[Technician]) -> list[Technician]:
@@ -107,9 +116,11 @@ def _local(day: date, at: time, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, at, tzinfo=tz)
 
 
-def _technician(tech: Technician, route: list[WorkOrder], *, places: _Places, epoch: datetime) -> TechnicianState:
+def _technician(
+    tech: Technician, route: list[WorkOrder], *, places: _Places, epoch: datetime, now: datetime
+) -> TechnicianState:
     tz = ZoneInfo(tech.timezone)
-    day = epoch.astimezone(tz).date()
+    day = now.astimezone(tz).date()
     shift = next((s for s in tech.shifts if s.weekday == day.weekday()), None)
     home = places.of(tech.home_base)
     if shift is None:
@@ -132,14 +143,14 @@ def _technician(tech: Technician, route: list[WorkOrder], *, places: _Places, ep
         if a.end.astimezone(tz).date() >= day >= a.start.astimezone(tz).date()
     )
     visits = [
-        PlannedVisit(order_id=o.id, planned_start=seconds(epoch, o.planned_start or epoch), pin=_pin(o, epoch))
-        for o in sorted(route, key=lambda o: (o.planned_start or epoch, o.id))
+        PlannedVisit(order_id=o.id, planned_start=seconds(epoch, o.planned_start or now), pin=_pin(o, now))
+        for o in sorted(route, key=lambda o: (o.planned_start or now, o.id))
     ]
     return TechnicianState(
         id=tech.id,
         name=tech.name,
         start_location=home,
-        earliest_start=max(0, start),
+        earliest_start=max(seconds(epoch, now), start),
         end_location=home,
         shift_start=start,
         shift_end=end,
@@ -198,13 +209,12 @@ def _request(
     *,
     places: _Places,
     epoch: datetime,
+    now: datetime,
     policies: Sequence[SlaPolicy],
 ) -> OrderRequest:
     window = order.time_window
-    status = sla_status(order, policies=policies, now=max(epoch, order.created_at))
-    arrival = status.milestone(Milestone.ARRIVAL) if status else None
-    deadline = arrival.deadline if arrival and arrival.met_at is None else None
-    promised = _live_promise(order, epoch)
+    deadline = _arrival_deadline(order, policies=policies, now=now)
+    promised = _live_promise(order, now)
     return OrderRequest(
         id=order.id,
         location=places.of(site.location),
@@ -226,6 +236,13 @@ def _request(
         if promised is None
         else Window(seconds(epoch, promised.start), seconds(epoch, promised.end)),
     )
+
+
+def _arrival_deadline(order: WorkOrder, *, policies: Sequence[SlaPolicy], now: datetime) -> datetime | None:
+    """When the technician should be there by the order's SLA (None: met, or no clock)."""
+    status = sla_status(order, policies=policies, now=max(now, order.created_at))
+    arrival = status.milestone(Milestone.ARRIVAL) if status else None
+    return arrival.deadline if arrival and arrival.met_at is None else None
 
 
 def _warehouse(warehouse: Warehouse, *, places: _Places) -> WarehouseStock:

@@ -147,6 +147,17 @@ class DecisionRepository(Protocol):
 
 
 @dataclass(frozen=True)
+class StoreChanges:
+    """What changed in the store since a revision: keys per kind ("orders", "technicians",
+    "positions" by technician id, "sites", ...), committed ones and those this unit of work holds
+    changed but not yet committed."""
+
+    revision: int  # the store's revision now; pass it to the next `changes_since`
+    committed: dict[str, frozenset[str]]
+    uncommitted: dict[str, frozenset[str]]
+
+
+@dataclass(frozen=True)
 class TechnicianPosition:
     """Where a technician's device said they were. Append-only: pings never touch the technician
     row, so they never make a dispatcher's If-Match stale."""
@@ -229,4 +240,9 @@ class UnitOfWork(Protocol):
 
     def collect_new_events(self) -> Iterator[Event]:
         """Events recorded by aggregates touched in this unit of work since the last call."""
+        ...
+
+    def changes_since(self, revision: int | None) -> StoreChanges | None:
+        """The keys changed since `revision` (None: only the current revision), for caches derived
+        from the store; None when the store keeps no change log (the caller reads afresh)."""
         ...

@@ -32,7 +32,7 @@ from fieldpilot.domain.resources import (
 )
 from fieldpilot.domain.triage import TriageRule
 from fieldpilot.domain.work_order import WorkOrder
-from fieldpilot.service.unit_of_work import OutboxMessage
+from fieldpilot.service.unit_of_work import OutboxMessage, StoreChanges
 from fieldpilot.storage import tables
 from fieldpilot.storage.errors import translate
 from fieldpilot.storage.mapping import start_mappers
@@ -111,6 +111,10 @@ class SqlAlchemyUnitOfWork:
         for order in touched:
             order.events.clear()
         self._events.extend(events)
+
+    def changes_since(self, revision: int | None) -> StoreChanges | None:
+        """No change log in the database: caches derived from it rebuild from a fresh read."""
+        return None
 
     def rollback(self) -> None:
         self.session.rollback()

@@ -8,6 +8,7 @@ the decision record is stored with the order, and the other visits of the route 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,6 +29,7 @@ from fieldpilot.service.sla_tracking import refresh_sla
 from fieldpilot.service.snapshot import build_snapshot
 from fieldpilot.service.unit_of_work import DecisionRecord, OrderQuery, UnitOfWork
 from fieldpilot.service.views import order_view
+from fieldpilot.service.warm_snapshot import WarmSnapshots
 from fieldpilot.workflow import Action, advance, allowed_actions
 
 
@@ -44,6 +46,14 @@ class DispatchDeps:
     max_iterations: int | None = None
     # Live traffic per area (None: no areas configured).
     traffic: TrafficFeed | None = None
+    # The snapshot kept warm between commands (None: every command reads a fresh one).
+    snapshots: WarmSnapshots | None = None
+
+    def snapshot(self, uow: UnitOfWork, *, now: datetime, include: Iterable[str] = ()) -> DispatchProblem:
+        """The dispatch snapshot at `now`: the warm one brought up to date, or a fresh read."""
+        if self.snapshots is not None:
+            return self.snapshots.snapshot(uow, now=now, include=include)
+        return build_snapshot(uow, now=now, timezone=self.timezone, travel=self.travel, include=include)
 
 
 def dispatch_order(
@@ -61,9 +71,7 @@ def dispatch_order(
             raise VersionMismatch(kind="work order", expected=command.expected_version, actual=order.version)
         now = deps.clock.now()
         if command.mode is DispatchChoice.FORCE:
-            problem = build_snapshot(
-                uow, now=now, timezone=dispatch.timezone, travel=dispatch.travel, include=[order.id]
-            )
+            problem = dispatch.snapshot(uow, now=now, include=[order.id])
             candidate, body = _forced(problem, command, params=dispatch.params)
             placed = apply_assignment(problem, candidate, params=dispatch.params)
             reason = command.reason.strip() or "dispatcher's choice"
@@ -82,7 +90,7 @@ def place_with_engine(
     """Put a new order where the engine's real-time insertion says, inside the caller's unit of
     work, and store the decision. Losing the slot to a concurrent booking leaves the order in the
     pool (recorded in the decision) instead of failing the caller's command."""
-    problem = build_snapshot(uow, now=at, timezone=dispatch.timezone, travel=dispatch.travel, include=[order.id])
+    problem = dispatch.snapshot(uow, now=at, include=[order.id])
     decision = insert(problem, order.id, params=dispatch.params)
     body = decision.record.to_dict()
     candidate = decision.assignment
@@ -108,7 +116,7 @@ def offer_with_engine(
 ) -> DecisionRecord:
     """Offer a new order to the engine's best few technicians until the offer expires; with
     nobody able to take it, the record says why and the order waits in the queue."""
-    problem = build_snapshot(uow, now=at, timezone=dispatch.timezone, travel=dispatch.travel, include=[order.id])
+    problem = dispatch.snapshot(uow, now=at, include=[order.id])
     offer = rank_candidates(problem, order.id, params=dispatch.params)
     order.offered_to = tuple(c.technician_id for c in offer.candidates)
     order.offer_expires_at = problem.moment(offer.expires_at) if order.offered_to else None
@@ -132,7 +140,7 @@ def grab_order(command: cmd.GrabOrder, uow: UnitOfWork, deps: HandlerDeps, dispa
             raise Conflict(f"order {order.id} is not offered to {command.technician_id}")
         if order.offer_expires_at is None or now >= order.offer_expires_at:
             raise Conflict(f"the offer of order {order.id} has expired")
-        problem = build_snapshot(uow, now=now, timezone=dispatch.timezone, travel=dispatch.travel, include=[order.id])
+        problem = dispatch.snapshot(uow, now=now, include=[order.id])
         forced = evaluate_force_assign(problem, order.id, command.technician_id, params=dispatch.params)
         if forced.broken:
             sentences = "; ".join(b.sentence for b in forced.broken)

@@ -29,7 +29,6 @@ from fieldpilot.engine.problem import DispatchProblem
 from fieldpilot.service.deps import HandlerDeps
 from fieldpilot.service.handlers.dispatch import DispatchDeps
 from fieldpilot.service.replan import greedy_fill, release_broken_promises, with_plan
-from fieldpilot.service.snapshot import build_snapshot
 from fieldpilot.service.unit_of_work import OrderQuery, UnitOfWork
 from fieldpilot.workflow import Action, advance
 
@@ -51,9 +50,7 @@ def replan(command: cmd.Replan, uow: UnitOfWork, deps: HandlerDeps, dispatch: Di
     with uow:
         now = deps.clock.now()
         waiting = uow.orders.search(OrderQuery(statuses=frozenset({OrderStatus.NEW}), limit=100_000)).items
-        problem = build_snapshot(
-            uow, now=now, timezone=dispatch.timezone, travel=dispatch.travel, include=[o.id for o in waiting]
-        )
+        problem = dispatch.snapshot(uow, now=now, include=[o.id for o in waiting])
         versions = {o.id: _version(uow, o.id) for o in problem.orders}
     started = time.perf_counter()
     current = plan_cost(problem, params=params)

@@ -1,0 +1,359 @@
+"""The dispatch snapshot kept warm between commands and brought up to date from the store's change log.
+
+`build_snapshot` reads every booked order, recomputes each one's SLA clock, rebuilds the travel matrix
+over every place and lets the engine schedule every route again: at region scale (400 technicians,
+thousands of booked orders) that is most of a real-time dispatch. `WarmSnapshots` keeps what it
+derived instead:
+
+- one entry per booked order (its `OrderRequest`, with the SLA deadline computed once) and one per
+  active technician (their `TechnicianState`), derived by the very functions `build_snapshot` uses;
+- a travel matrix over every place seen, grown by the rows and columns of new places only (when the
+  provider offers `TravelBlocks`);
+- the store revision it reflects. Each call asks the unit of work what changed since (`changes_since`)
+  and re-derives exactly those orders and technicians (and the technicians whose routes they are in);
+  everything else keeps its objects, so the engine's per-route schedules cached on the previous
+  snapshot (`DispatchProblem.memo`) stay valid and are carried over.
+
+Time moving on is applied too: a technician's earliest start follows `now`, a promised ETA window
+that has closed stops pinning its visit, a paused SLA clock is re-read. The result is the snapshot
+`build_snapshot` would return, decision for decision (the tests compare both on seeded days); only
+the numbering of places differs, which no decision depends on.
+
+It starts over from a full read when it cannot tell what changed: no change log (the SQL store), a
+new hour (the snapshot's epoch), live traffic moved, technicians, sites, customers, SLA policies or
+warehouses changed, or this unit of work holds uncommitted changes to what the snapshot covers (then
+the call is answered by `build_snapshot` and nothing is kept). Calls are serialised by a lock.
+
+May import: fieldpilot.domain, fieldpilot.engine, fieldpilot.sla and fieldpilot.service.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import numpy.typing as npt
+
+from fieldpilot.domain.resources import Customer, Site, Technician
+from fieldpilot.domain.values import Location
+from fieldpilot.domain.work_order import BOOKED_STATUSES, WorkOrder
+from fieldpilot.engine.problem import (
+    DispatchProblem,
+    OrderRequest,
+    PinKind,
+    TechnicianState,
+    TravelMatrix,
+    WarehouseStock,
+)
+from fieldpilot.engine.schedule import carry_schedules
+from fieldpilot.service.order_filters import order_sort_key
+from fieldpilot.service.ports import TravelBlocks, TravelTimes, travel_blocks
+from fieldpilot.service.sla_tracking import sla_status
+from fieldpilot.service.snapshot import (
+    MAX_ORDERS,
+    _active,
+    _from_last_position,
+    _Places,
+    _request,
+    _technician,
+    _warehouse,
+    build_snapshot,
+    seconds,
+    snapshot_epoch,
+)
+from fieldpilot.service.unit_of_work import OrderQuery, StoreChanges, TechnicianPosition, UnitOfWork
+from fieldpilot.sla.policy import SlaPolicy
+
+# Changes to these kinds start the snapshot over (they are read for every order or technician).
+_STRUCTURAL = frozenset({"technicians", "sites", "customers", "sla_policies", "warehouses"})
+_BY_PLANNED_START = order_sort_key("planned_start")
+Ints = npt.NDArray[np.int64]
+
+
+class GrowingMatrix:
+    """Free-flow durations and distances over every place seen, grown by blocks for new places."""
+
+    def __init__(self, blocks: TravelBlocks, *, capacity: int = 1024) -> None:
+        self.blocks = blocks
+        self.revision = blocks.revision
+        self.places = _Places([], {})
+        self.done = 0  # places whose rows and columns are computed
+        self._durations: Ints = np.zeros((capacity, capacity), dtype=np.int64)
+        self._distances: Ints = np.zeros((capacity, capacity), dtype=np.int64)
+
+    def flush(self) -> None:
+        """Compute the rows and columns of the places added since the last flush."""
+        locations = self.places.locations
+        size, done = len(locations), self.done
+        if size == done:
+            return
+        capacity = self._durations.shape[0]
+        if size > capacity:
+            bigger = max(2 * capacity, size + 256)
+            for name in ("_durations", "_distances"):
+                grown = np.zeros((bigger, bigger), dtype=np.int64)
+                grown[:done, :done] = getattr(self, name)[:done, :done]
+                setattr(self, name, grown)
+        new: Sequence[Location] = locations[done:size]
+        rows_dur, rows_dist = self.blocks.free_flow_block(new, locations[:size])
+        self._durations[done:size, :size] = rows_dur
+        self._distances[done:size, :size] = rows_dist
+        if done:
+            cols_dur, cols_dist = self.blocks.free_flow_block(locations[:done], new)
+            self._durations[:done, done:size] = cols_dur
+            self._distances[:done, done:size] = cols_dist
+        self.done = size
+
+    def matrix(self, epoch: datetime) -> TravelMatrix:
+        self.flush()
+        n = self.done
+        congestion = self.blocks.congestion_profile(epoch)
+        return TravelMatrix.trusted(self._durations[:n, :n], self._distances[:n, :n], congestion)
+
+
+@dataclass
+class _Order:
+    order: WorkOrder
+    request: OrderRequest
+    sort_key: tuple[object, ...]
+    refresh_at: datetime | None  # the derived request changes at this moment (a promise closes)
+    paused: bool  # the SLA clock is paused: its deadline moves with time
+
+
+@dataclass
+class _Tech:
+    tech: Technician
+    state: TechnicianState  # with the earliest start of the moment it was derived
+    fixed: int | None  # earliest fixed start (en route / on site) in the route
+    refresh_at: datetime | None  # a promise in the route closes then (its visit is no longer pinned)
+
+
+@dataclass
+class _State:
+    revision: int
+    epoch: datetime
+    matrix: GrowingMatrix
+    policies: list[SlaPolicy]
+    sites: dict[str, Site]
+    customers: dict[str, Customer]
+    warehouses: tuple[WarehouseStock, ...]
+    orders: dict[str, _Order] = field(default_factory=dict)
+    techs: dict[str, _Tech] = field(default_factory=dict)
+    tech_order: list[str] = field(default_factory=list)
+    routes: dict[str, set[str]] = field(default_factory=dict)  # technician id -> booked order ids
+    days: dict[str, date] = field(default_factory=dict)  # each technicians' timezone -> their day
+    last: DispatchProblem | None = None
+
+    def same_days(self, now: datetime) -> bool:
+        return all(now.astimezone(ZoneInfo(tz)).date() == day for tz, day in self.days.items())
+
+
+@dataclass
+class WarmStats:
+    """How calls were answered (for benchmarks and tests)."""
+
+    warm: int = 0
+    rebuilt: int = 0
+    fresh: int = 0
+
+
+class WarmSnapshots:
+    """A snapshot kept between dispatch commands of one process (see the module docstring)."""
+
+    def __init__(self, travel: TravelTimes, timezone: str) -> None:
+        self.travel = travel
+        self.timezone = timezone
+        self.blocks = travel_blocks(travel)
+        self.stats = WarmStats()
+        self._state: _State | None = None
+        self._lock = threading.Lock()
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._state = None
+
+    def snapshot(self, uow: UnitOfWork, *, now: datetime, include: Iterable[str] = ()) -> DispatchProblem:
+        wanted = list(include)
+        with self._lock:
+            state = self._state
+            changes = uow.changes_since(None if state is None else state.revision) if self.blocks else None
+            if changes is None or self.blocks is None or self._touches_base(uow, changes, state):
+                self.stats.fresh += 1
+                return build_snapshot(uow, now=now, timezone=self.timezone, travel=self.travel, include=wanted)
+            epoch = snapshot_epoch(now, self.timezone)
+            if (
+                state is None
+                or state.epoch != epoch
+                or state.matrix.revision != self.blocks.revision
+                or not state.same_days(now)
+                or _STRUCTURAL & changes.committed.keys()
+            ):
+                self.stats.rebuilt += 1
+                state = self._state = self._full(uow, self.blocks, epoch=epoch, now=now, revision=changes.revision)
+            else:
+                self.stats.warm += 1
+                self._apply(uow, state, changes, now=now)
+                state.revision = changes.revision
+            return self._problem(uow, state, now=now, include=wanted)
+
+    # -- keeping the state ------------------------------------------------------------------------
+
+    def _touches_base(self, uow: UnitOfWork, changes: StoreChanges, state: _State | None) -> bool:
+        """This unit of work changed (uncommitted) something the kept snapshot is made of."""
+        pending = changes.uncommitted
+        if _STRUCTURAL & pending.keys() or pending.get("positions"):
+            return True
+        for order_id in pending.get("orders", ()):
+            if state is not None and order_id in state.orders:
+                return True
+            order = uow.orders.get(order_id)
+            if order is not None and order.status in BOOKED_STATUSES:
+                return True
+        return False
+
+    def _full(self, uow: UnitOfWork, blocks: TravelBlocks, *, epoch: datetime, now: datetime, revision: int) -> _State:
+        matrix = GrowingMatrix(blocks)
+        state = _State(
+            revision=revision,
+            epoch=epoch,
+            matrix=matrix,
+            policies=list(uow.sla_policies.list(limit=10_000)),
+            sites={s.id: s for s in uow.sites.list(limit=10_000_000)},
+            customers={c.id: c for c in uow.customers.list(limit=10_000_000)},
+            warehouses=(),
+        )
+        booked = uow.orders.search(OrderQuery(statuses=BOOKED_STATUSES, limit=MAX_ORDERS, sort="planned_start")).items
+        for order in booked:
+            self._derive_order(state, order, now=now)
+        techs = _active(uow.technicians.list(limit=100_000))
+        state.tech_order = [t.id for t in techs]
+        state.days = {t.timezone: now.astimezone(ZoneInfo(t.timezone)).date() for t in techs}
+        positions = uow.positions.latest()
+        for tech in techs:
+            self._derive_tech(state, tech, positions.get(tech.id), now=now)
+        state.warehouses = tuple(_warehouse(w, places=matrix.places) for w in uow.warehouses.list(limit=10_000))
+        return state
+
+    def _apply(self, uow: UnitOfWork, state: _State, changes: StoreChanges, *, now: datetime) -> None:
+        dirty: set[str] = set(changes.committed.get("positions", ()))
+        for order_id in changes.committed.get("orders", ()):
+            old = state.orders.pop(order_id, None)
+            if old is not None and old.order.technician_id is not None:
+                dirty.add(old.order.technician_id)
+                state.routes.get(old.order.technician_id, set()).discard(order_id)
+            order = uow.orders.get(order_id)
+            if order is not None and order.status in BOOKED_STATUSES:
+                derived = self._derive_order(state, order, now=now)
+                if derived is not None and order.technician_id is not None:
+                    dirty.add(order.technician_id)
+        # time: requests whose promise closed or whose SLA clock is paused are read again
+        stale = [e for e in state.orders.values() if e.paused or (e.refresh_at is not None and e.refresh_at <= now)]
+        for kept in stale:
+            self._derive_order(state, kept.order, now=now)
+            if kept.order.technician_id is not None:
+                dirty.add(kept.order.technician_id)
+        dirty.update(t for t, e in state.techs.items() if e.refresh_at is not None and e.refresh_at <= now)
+        if dirty:
+            positions = uow.positions.latest(sorted(dirty))
+            for tech_id in sorted(dirty):
+                entry = state.techs.get(tech_id)
+                if entry is not None:
+                    self._derive_tech(state, entry.tech, positions.get(tech_id), now=now)
+
+    def _derive_order(self, state: _State, order: WorkOrder, *, now: datetime) -> _Order | None:
+        site, customer = state.sites.get(order.site_id), state.customers.get(order.customer_id)
+        if site is None or customer is None:
+            state.orders.pop(order.id, None)
+            return None
+        request = _request(
+            order, site, customer, places=state.matrix.places, epoch=state.epoch, now=now, policies=state.policies
+        )
+        status = sla_status(order, policies=state.policies, now=max(now, order.created_at))
+        window = order.eta_window
+        entry = _Order(
+            order=order,
+            request=request,
+            sort_key=_BY_PLANNED_START(order),
+            refresh_at=window.end if window is not None and window.end > now else None,
+            paused=status is not None and status.paused,
+        )
+        state.orders[order.id] = entry
+        if order.technician_id is not None:
+            state.routes.setdefault(order.technician_id, set()).add(order.id)
+        return entry
+
+    def _derive_tech(
+        self, state: _State, tech: Technician, position: TechnicianPosition | None, *, now: datetime
+    ) -> None:
+        route = [state.orders[o].order for o in state.routes.get(tech.id, ()) if o in state.orders]
+        places = state.matrix.places
+        derived = _technician(tech, route, places=places, epoch=state.epoch, now=now)
+        derived = _from_last_position(derived, position, places=places, epoch=state.epoch)
+        fixed = [v.planned_start for v in derived.route if v.pin is not None and v.pin.fixes_start]
+        promises = [
+            o.eta_window.end
+            for o in route
+            if o.eta_window is not None and o.eta_window.end > now and _promise_pins(derived, o.id)
+        ]
+        if any(o.planned_start is None for o in route):
+            promises.append(now)  # such a visit is planned "now": read it again next time
+        state.techs[tech.id] = _Tech(tech, derived, min(fixed, default=None), min(promises, default=None))
+
+    # -- the snapshot at `now` ----------------------------------------------------------------------
+
+    def _problem(self, uow: UnitOfWork, state: _State, *, now: datetime, include: list[str]) -> DispatchProblem:
+        epoch = state.epoch
+        clock = seconds(epoch, now)
+        technicians = []
+        for tech_id in state.tech_order:
+            entry = state.techs[tech_id]
+            current = entry.state
+            earliest = max(clock, current.shift_start)
+            if entry.fixed is not None:
+                earliest = min(earliest, entry.fixed)
+            if earliest != current.earliest_start:
+                current = entry.state = replace(current, earliest_start=earliest)
+            technicians.append(current)
+        ordered = sorted(state.orders.values(), key=lambda e: e.sort_key)
+        requests = [e.request for e in ordered]
+        known = set(state.orders)
+        for order_id in dict.fromkeys(include):
+            if order_id in known:
+                continue
+            order = uow.orders.get(order_id)
+            if order is None:
+                continue
+            site, customer = uow.sites.get(order.site_id), uow.customers.get(order.customer_id)
+            if site is None or customer is None:
+                continue
+            places = state.matrix.places
+            requests.append(
+                _request(order, site, customer, places=places, epoch=epoch, now=now, policies=state.policies)
+            )
+        problem = DispatchProblem(
+            epoch=epoch,
+            technicians=tuple(technicians),
+            orders=tuple(requests),
+            locations=tuple(state.matrix.places.locations),
+            matrix=state.matrix.matrix(epoch),
+            warehouses=state.warehouses,
+            now=clock,
+        )
+        _carry_schedules(state.last, problem)
+        state.last = problem
+        return problem
+
+
+def _promise_pins(state: TechnicianState, order_id: str) -> bool:
+    return any(v.order_id == order_id and v.pin is PinKind.PROMISED for v in state.route)
+
+
+def _carry_schedules(previous: DispatchProblem | None, problem: DispatchProblem) -> None:
+    """Route schedules of technicians whose state and route requests are the same objects still hold:
+    the matrix only grew by new places (same epoch, same travel revision)."""
+    if previous is not None and previous.epoch == problem.epoch:
+        carry_schedules(previous, problem)

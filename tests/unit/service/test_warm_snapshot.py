@@ -1,0 +1,183 @@
+"""The dispatch snapshot kept between commands: brought up to date from the store's change log,
+started over when it cannot tell, and always equal in its decisions to a fresh read."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from fieldpilot.bootstrap import Services
+from fieldpilot.domain import commands as cmd
+from fieldpilot.domain.commands import ResourceKind
+from fieldpilot.domain.resources import Absence
+from fieldpilot.domain.values import Location, SkillRequirement
+from fieldpilot.engine.problem import DispatchProblem
+from fieldpilot.routing import HaversineTravelTimes
+from fieldpilot.service.fakes import FixedClock
+from fieldpilot.service.snapshot import build_snapshot
+from fieldpilot.service.warm_snapshot import WarmSnapshots
+from tests.builders import a_customer, a_site, a_skill, a_technician, memory_services
+from tests.snapshots import assert_same_decisions, assert_same_snapshot
+
+SITES = [Location(48.85 + 0.01 * k, 2.30 + 0.015 * k) for k in range(8)]
+
+
+@pytest.fixture
+def world() -> tuple[Services, FixedClock]:
+    services, clock = memory_services(auto_dispatch=True, travel=HaversineTravelTimes())
+    bus = services.bus
+    bus.handle(cmd.CreateResource(ResourceKind.SKILL, a_skill("boiler")))
+    for n, home in enumerate((Location(48.86, 2.35), Location(48.80, 2.25), Location(48.90, 2.40))):
+        bus.handle(cmd.CreateResource(ResourceKind.TECHNICIAN, a_technician(id=f"T-{n}", home_base=home)))
+    bus.handle(cmd.CreateResource(ResourceKind.CUSTOMER, a_customer()))
+    for n, place in enumerate(SITES):
+        bus.handle(cmd.CreateResource(ResourceKind.SITE, a_site(id=f"S-{n}", location=place)))
+    return services, clock
+
+
+def warm_of(services: Services) -> WarmSnapshots:
+    assert services.dispatch.snapshots is not None
+    return services.dispatch.snapshots
+
+
+def create(services: Services, site: int) -> str:
+    command = cmd.CreateWorkOrder(
+        customer_id="C-1",
+        site_id=f"S-{site}",
+        service_type="boiler-repair",
+        required_skills=(SkillRequirement("boiler", 2),),
+    )
+    return str(services.bus.handle(command)["id"])
+
+
+def both(services: Services, clock: FixedClock, include: list[str] | None = None) -> DispatchProblem:
+    """The warm snapshot, checked against a fresh read in the same unit of work."""
+    wanted = include or []
+    with services.uow_factory() as uow:
+        warm = warm_of(services).snapshot(uow, now=clock.now(), include=wanted)
+        fresh = build_snapshot(
+            uow, now=clock.now(), timezone="UTC", travel=services.dispatch.travel, include=wanted
+        )
+    assert_same_snapshot(warm, fresh, params=services.dispatch.params)
+    assert_same_decisions(warm, fresh, wanted, params=services.dispatch.params)
+    return warm
+
+
+def test_orders_dispatched_one_after_another_reuse_the_kept_snapshot(world: tuple[Services, FixedClock]) -> None:
+    services, clock = world
+    for site in range(6):
+        create(services, site)
+        clock.advance(minutes=4)
+        both(services, clock)
+    stats = warm_of(services).stats
+    assert stats.warm >= 6 and stats.rebuilt == 1 and stats.fresh == 0
+    assert sum(len(t.route) for t in both(services, clock).technicians) == 6
+
+
+def test_an_order_changed_by_another_transaction_is_seen(world: tuple[Services, FixedClock]) -> None:
+    services, clock = world
+    first, second = create(services, 0), create(services, 1)
+    both(services, clock)
+    with services.uow_factory() as uow:
+        order = uow.orders.get(first)
+        assert order is not None
+        version = order.version
+    services.bus.handle(
+        cmd.TransitionWorkOrder(order_id=first, action="unassign", expected_version=version, reason="test")
+    )
+    warm = both(services, clock, include=[first])
+    assert first not in warm.assigned_technician and second in warm.assigned_technician
+    assert warm_of(services).stats.rebuilt == 1  # brought up to date, not read again
+
+
+def test_a_technician_changed_elsewhere_starts_the_snapshot_over(world: tuple[Services, FixedClock]) -> None:
+    services, clock = world
+    create(services, 0)
+    both(services, clock)
+    with services.uow_factory() as uow:
+        tech = uow.technicians.get("T-0")
+        assert tech is not None
+    absence = Absence(start=clock.now(), end=clock.now() + timedelta(hours=4), reason="sick")
+    services.bus.handle(
+        cmd.UpdateResource(
+            kind=ResourceKind.TECHNICIAN,
+            key="T-0",
+            changes={"absences": (absence,)},
+            expected_version=tech.version,
+        )
+    )
+    rebuilt = warm_of(services).stats.rebuilt
+    warm = both(services, clock)
+    assert warm_of(services).stats.rebuilt == rebuilt + 1
+    assert warm.technician("T-0").absences
+
+
+def test_a_replan_applied_meanwhile_is_picked_up(world: tuple[Services, FixedClock]) -> None:
+    services, clock = world
+    ids = [create(services, site) for site in range(5)]
+    with services.uow_factory() as uow:  # give every booking to the farthest technician, behind the engine
+        for n, order_id in enumerate(ids):
+            order = uow.orders.get(order_id)
+            assert order is not None and order.planned_start is not None
+            order.technician_id = "T-2"
+            order.planned_start = clock.now() + timedelta(hours=1 + n)
+            order.eta_window = None
+            order.version += 1
+        uow.commit()
+    both(services, clock)
+    result = services.bus.handle(cmd.Replan(trigger="test", seed=1))
+    assert result["applied"], result
+    both(services, clock, include=ids)
+    clock.advance(minutes=10)
+    both(services, clock)
+
+
+def test_uncommitted_changes_of_the_callers_unit_of_work_are_read_afresh_and_not_kept(
+    world: tuple[Services, FixedClock],
+) -> None:
+    services, clock = world
+    order_id = create(services, 0)
+    both(services, clock)
+    warm = warm_of(services)
+    with services.uow_factory() as uow:
+        order = uow.orders.get(order_id)
+        assert order is not None and order.planned_start is not None
+        order.planned_start += timedelta(minutes=45)
+        fresh_before = warm.stats.fresh
+        seen = warm.snapshot(uow, now=clock.now())
+        assert warm.stats.fresh == fresh_before + 1
+        assert seen.moment(seen.technician(seen.assigned_technician[order_id]).route[0].planned_start) == (
+            order.planned_start
+        )
+        uow.rollback()
+    kept = both(services, clock)
+    with services.uow_factory() as uow:
+        stored = uow.orders.get(order_id)
+        assert stored is not None
+        holder = kept.technician(kept.assigned_technician[order_id])
+        assert kept.moment(holder.route[0].planned_start) == stored.planned_start
+
+
+def test_time_moving_on_is_applied_without_a_new_read(world: tuple[Services, FixedClock]) -> None:
+    services, clock = world
+    create(services, 0)
+    first = both(services, clock)
+    clock.advance(minutes=20)
+    later = both(services, clock)
+    assert later.now == first.now + 20 * 60
+    assert all(t.earliest_start >= later.now or t.route for t in later.technicians if t.shift_start < later.now)
+    clock.advance(hours=1)  # a new hour: a new epoch, read again
+    rebuilt = warm_of(services).stats.rebuilt
+    both(services, clock)
+    assert warm_of(services).stats.rebuilt == rebuilt + 1
+
+
+def test_a_store_without_change_log_always_gets_a_fresh_read(world: tuple[Services, FixedClock]) -> None:
+    services, clock = world
+    warm = WarmSnapshots(services.dispatch.travel, "UTC")
+    with services.uow_factory() as uow:
+        uow.changes_since = lambda revision: None  # type: ignore[method-assign]
+        warm.snapshot(uow, now=clock.now())
+        warm.snapshot(uow, now=clock.now())
+    assert (warm.stats.fresh, warm.stats.warm, warm.stats.rebuilt) == (2, 0, 0)
