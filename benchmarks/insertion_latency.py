@@ -10,6 +10,10 @@ orders (skills, windows, SLA deadlines). Reports p50/p99/max of `insert()`:
   orders and derives the next one with `apply_assignment`, which keeps untouched schedules);
 - cold: a fresh snapshot per order, so every route is scheduled first.
 Wall-clock and CPU (thread) time are both shown: on a shared machine the CPU time is the fairer one.
+
+Then the same sizes through the service layer (benchmarks/service_dispatch.py): `CreateWorkOrder` with
+auto-dispatch through the message bus, handler, unit of work and in-memory store, with the dispatch
+snapshot kept warm between orders and the clock moving 20 s between them.
 """
 
 from __future__ import annotations
@@ -41,6 +45,9 @@ from fieldpilot.engine.problem import (
     Window,
 )
 from fieldpilot.engine.schedule import schedule_route
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import service_dispatch
 
 HOUR = 3600
 SKILLS = ("boiler", "electric", "hvac", "plumbing", "solar")
@@ -208,8 +215,13 @@ def main() -> None:
     parser.add_argument(
         "--freeze-gc", action="store_true", help="gc.freeze() after building the snapshot (no full-GC pauses)"
     )
+    parser.add_argument("--no-service", action="store_true", help="skip the service path (bus + handler + store)")
+    parser.add_argument("--service-only", action="store_true", help="only the service path")
+    parser.add_argument("--not-started", action="store_true", help="service path: no technician at work yet")
+    parser.add_argument("--fresh", action="store_true", help="service path: a fresh snapshot per order")
     args = parser.parse_args()
-    for count in args.technicians:
+    print("engine alone: insert() on a snapshot in memory")
+    for count in [] if args.service_only else args.technicians:
         measure(
             technicians=count,
             visits=args.visits,
@@ -217,6 +229,18 @@ def main() -> None:
             cold=args.cold,
             seed=args.seed,
             freeze_gc=args.freeze_gc,
+        )
+    if args.no_service:
+        return
+    print("service path: CreateWorkOrder with auto-dispatch through the bus, handler, unit of work and store")
+    for count in args.technicians:
+        service_dispatch.measure(
+            technicians=count,
+            visits=args.visits,
+            orders=min(args.orders, 200),
+            seed=args.seed,
+            fresh=args.fresh,
+            on_site=not args.not_started,
         )
 
 

@@ -206,8 +206,11 @@ def plan_of(problem: DispatchProblem, *, params: DispatchParams = _DEFAULT_PARAM
 
 
 def _with_technician(problem: DispatchProblem, tech: TechnicianState) -> DispatchProblem:
+    """The problem with one technician's route changed. The callers only take a visit out of a route
+    or put one of the problem's unplanned orders in (at a checked position), which keeps the problem
+    valid, so the whole-problem checks are not run again; the order index is shared."""
     technicians = tuple(tech if t.id == tech.id else t for t in problem.technicians)
-    derived = replace(problem, technicians=technicians)
+    derived = problem.derived(technicians)
     for key, value in problem.memo.items():
         if isinstance(key, tuple) and key[0] == "schedule" and key[1] != tech.id:
             derived.memo[key] = value

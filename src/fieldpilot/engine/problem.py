@@ -352,6 +352,16 @@ class DispatchProblem:
                 if visit.restock and not 0 <= visit.restock.warehouse < len(self.warehouses):
                     raise InvalidInput("restock", f"unknown warehouse {visit.restock.warehouse}")
 
+    def derived(self, technicians: tuple[TechnicianState, ...]) -> DispatchProblem:
+        """The same problem with other technician states, for callers that keep it valid (same ids,
+        routes over its orders, no order in two routes): not checked again, the order index shared."""
+        derived = object.__new__(DispatchProblem)
+        for name, value in vars(self).items():
+            if name not in ("assigned_technician", "technicians_by_id", "memo"):
+                object.__setattr__(derived, name, value)
+        object.__setattr__(derived, "technicians", technicians)
+        return derived
+
     @cached_property
     def orders_by_id(self) -> Mapping[str, OrderRequest]:
         return {o.id: o for o in self.orders}
