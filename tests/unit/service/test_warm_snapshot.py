@@ -56,9 +56,7 @@ def both(services: Services, clock: FixedClock, include: list[str] | None = None
     wanted = include or []
     with services.uow_factory() as uow:
         warm = warm_of(services).snapshot(uow, now=clock.now(), include=wanted)
-        fresh = build_snapshot(
-            uow, now=clock.now(), timezone="UTC", travel=services.dispatch.travel, include=wanted
-        )
+        fresh = build_snapshot(uow, now=clock.now(), timezone="UTC", travel=services.dispatch.travel, include=wanted)
     assert_same_snapshot(warm, fresh, params=services.dispatch.params)
     assert_same_decisions(warm, fresh, wanted, params=services.dispatch.params)
     return warm
