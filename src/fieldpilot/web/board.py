@@ -19,8 +19,8 @@ from fieldpilot.engine.insertion import plan_of
 from fieldpilot.engine.plan import Route
 from fieldpilot.engine.problem import DispatchProblem, TechnicianState
 from fieldpilot.service.snapshot import build_snapshot
-from fieldpilot.service.unit_of_work import OrderQuery, UnitOfWork
-from fieldpilot.web.live import LiveHub
+from fieldpilot.service.unit_of_work import OrderQuery, TechnicianPosition, UnitOfWork
+from fieldpilot.web.live import LiveHub, Position
 
 MAX_ROWS = 100_000
 PINNED = frozenset({OrderStatus.EN_ROUTE, OrderStatus.ON_SITE})
@@ -108,6 +108,13 @@ def _status_of(route: list[WorkOrder]) -> tuple[str, str | None]:
     return ("assigned", upcoming[0].id) if upcoming else ("idle", None)
 
 
+def _last_seen(pinged: Position | None, stored: TechnicianPosition | None) -> Location | None:
+    """The newer of the screen's last ping (which may carry no stored copy) and the stored position."""
+    if pinged is not None and (stored is None or pinged.at >= stored.at):
+        return Location(pinged.lat, pinged.lon)
+    return stored.location if stored is not None else None
+
+
 def live_map(services: Services, hub: LiveHub, *, now: datetime) -> dict[str, Any]:
     """Technicians (position, status colour, heading to), open orders, depots, territories."""
     with services.uow_factory() as uow:
@@ -115,6 +122,7 @@ def live_map(services: Services, hub: LiveHub, *, now: datetime) -> dict[str, An
         orders = open_orders(uow)
         sites = {s.id: s for s in uow.sites.list(limit=MAX_ROWS)}
         warehouses = uow.warehouses.list(limit=MAX_ROWS)
+        stored = uow.positions.latest([t.id for t in technicians])  # reported through the API or the bus
     by_tech: dict[str, list[WorkOrder]] = {}
     for order in orders:
         if order.technician_id:
@@ -122,8 +130,8 @@ def live_map(services: Services, hub: LiveHub, *, now: datetime) -> dict[str, An
     tech_rows = []
     for tech in technicians:
         status, heading = _status_of(by_tech.get(tech.id, []))
-        seen = hub.position_of(tech.id)
-        where = Location(seen.lat, seen.lon) if seen else tech.home_base
+        seen = _last_seen(hub.position_of(tech.id), stored.get(tech.id))
+        where = seen or tech.home_base
         tech_rows.append(
             {
                 "id": tech.id,

@@ -92,6 +92,30 @@ def test_a_technician_reports_only_their_own_position(engine_world: World) -> No
     assert bad.status_code == 422 and bad.json()["field"] == "body.lat"
 
 
+def test_dispatchers_read_the_last_position_of_each_technician(engine_world: World) -> None:
+    w = engine_world
+    tech_a, tech_b = w.ids["tech_a"], w.ids["tech_b"]
+    for lat in (52.51, 52.52):  # the second fix replaces the first
+        reported = w.client.post(
+            f"{API}/technicians/{tech_a}/position", json={"lat": lat, "lon": 13.38}, headers=w.as_("tech_a")
+        )
+        assert reported.status_code == 204
+    w.client.post(f"{API}/technicians/{tech_b}/position", json={"lat": 52.50, "lon": 13.41}, headers=w.as_("tech_b"))
+
+    every = w.client.get(f"{API}/positions", headers=w.as_("dispatcher"))
+    one = w.client.get(f"{API}/positions", params={"technician_id": tech_b}, headers=w.as_("manager"))
+    refused = w.client.get(f"{API}/positions", headers=w.as_("tech_a"))
+
+    assert every.status_code == 200, every.text
+    assert {p["technician_id"]: (p["lat"], p["lon"]) for p in every.json()} == {
+        tech_a: (52.52, 13.38),
+        tech_b: (52.50, 13.41),
+    }
+    assert all(p["at"] for p in every.json())
+    assert [p["technician_id"] for p in one.json()] == [tech_b]
+    assert refused.status_code == 403
+
+
 def test_a_dispatcher_sets_live_traffic_and_replans(engine_world: World) -> None:
     w = engine_world
     w.new_order(time_window=None, dispatch_mode="manual")

@@ -79,6 +79,7 @@ ALLOWED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", f"{API}/orders/{{order_id}}/actions/{{action}}"): FIELD_WORKERS,  # for field actions
     ("POST", f"{API}/orders/{{order_id}}/dispatch"): DISPATCHERS,
     ("POST", f"{API}/technicians/{{technician_id}}/position"): frozenset({ADMIN, DISPATCHER, OWN, KEY}),
+    ("GET", f"{API}/positions"): READERS,
     ("GET", f"{API}/traffic"): READERS,
     ("PUT", f"{API}/traffic/{{area}}"): DISPATCHERS,
     ("POST", f"{API}/replan"): DISPATCHERS,

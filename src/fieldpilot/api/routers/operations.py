@@ -1,17 +1,19 @@
 """Live operations: technicians' positions, live traffic factors, and re-planning on demand.
 
-A position ping feeds ETAs and lateness (a technician reports only their own); a traffic change
+A position ping feeds ETAs and lateness (a technician reports only their own); whoever lists every
+order (dispatchers, managers) reads the last position of each technician; a traffic change
 and an explicit re-plan need plan:change (dispatchers). Re-plans otherwise run in the background
 on their triggers; this route runs one now and answers with what it changed."""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 from pydantic import AwareDatetime, BaseModel, Field
 
-from fieldpilot.api.deps import BusDep, CurrentActor, ServicesDep, requires
+from fieldpilot.api.deps import BusDep, CurrentActor, ServicesDep, UowFactoryDep, requires
 from fieldpilot.domain import commands as cmd
 from fieldpilot.domain.values import Location
 from fieldpilot.service.permissions import Permission, authorize
@@ -38,6 +40,31 @@ def report_position(technician_id: str, body: PositionIn, actor: CurrentActor, b
             actor=actor.ref, technician_id=technician_id, location=Location(body.lat, body.lon), at=body.at
         )
     )
+
+
+class PositionOut(BaseModel):
+    technician_id: str
+    lat: float
+    lon: float
+    at: datetime = Field(description="When the fix was taken")
+
+
+@router.get(
+    "/positions",
+    response_model=list[PositionOut],
+    dependencies=[requires(Permission.ORDER_LIST)],
+    description="The last reported position of each technician (of those named, when `technician_id` is given).",
+)
+def latest_positions(
+    uow_factory: UowFactoryDep,
+    technician_id: Annotated[list[str] | None, Query(max_length=200)] = None,
+) -> list[dict[str, Any]]:
+    with uow_factory() as uow:
+        found = uow.positions.latest(technician_id)
+    return [
+        {"technician_id": p.technician_id, "lat": p.location.lat, "lon": p.location.lon, "at": p.at}
+        for p in sorted(found.values(), key=lambda p: p.technician_id)
+    ]
 
 
 class TrafficOut(BaseModel):
