@@ -47,3 +47,33 @@ def test_stops_when_asked(tiny: Scenario) -> None:
     stop.set()
     result = run_live(_services(clock), tiny, speed=1.0, clock=clock, stop=stop)
     assert result.orders == []
+
+
+def test_a_live_day_runs_on_the_services_timezone_and_keeps_to_its_town() -> None:
+    from fieldpilot.simulator.live import live_day
+    from fieldpilot.simulator.scenario import load_scenario
+
+    clock = live_clock(hour=7, day=DAY, timezone="Europe/Paris")
+    day = live_day(load_scenario("small-town"), seed=4, on=clock.now(), timezone="Europe/Paris")
+
+    assert clock.now() == datetime(2026, 3, 3, 6, tzinfo=UTC)  # 07:00 in Paris (UTC+1 in March)
+    assert day.start == datetime(2026, 3, 2, 23, tzinfo=UTC)  # so a 07:30 shift starts at 07:30 Paris time
+    assert day.scenario.day == DAY.date()
+    assert {t.technician.territories for t in day.technicians} == {frozenset({"t1"})}  # one depot: one territory
+    assert {t.technician.timezone for t in day.technicians} == {"Europe/Paris"}
+    assert all(t.technician.id.startswith(PREFIX) for t in day.technicians)
+    assert all((t.technician.depot_id or "").startswith(f"{PREFIX}depot-") for t in day.technicians)
+
+
+def test_the_same_seed_plays_the_same_live_day() -> None:
+    from fieldpilot.simulator.live import live_day
+    from fieldpilot.simulator.scenario import load_scenario
+
+    on = live_clock(hour=7, day=DAY, timezone="Europe/Paris").now()
+    first, again = (live_day(load_scenario("small-town"), seed=9, on=on, timezone="Europe/Paris") for _ in range(2))
+
+    assert first.arrivals == again.arrivals
+    assert [(t.technician.id, t.technician.home_base, t.shift_start) for t in first.technicians] == [
+        (t.technician.id, t.technician.home_base, t.shift_start) for t in again.technicians
+    ]
+    assert first.arrivals != live_day(load_scenario("small-town"), seed=10, on=on, timezone="Europe/Paris").arrivals

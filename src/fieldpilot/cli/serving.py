@@ -20,6 +20,8 @@ from fieldpilot.config import Settings
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
+    from fieldpilot.bootstrap import Services
+
 STARTUP_POLL_SECONDS = 0.05
 
 
@@ -63,13 +65,14 @@ def docs_url(settings: Settings, *, port: int | None = None) -> str:
 Announce = Callable[[list[tuple[str, str]]], None]
 
 
-def build_app(settings: Settings) -> FastAPI:
+def build_app(settings: Settings, *, services: Services | None = None) -> FastAPI:
     """The API and the web screens in one app. `api` and `web` are siblings that may not import
-    each other, so they are put together here, in the top layer."""
+    each other, so they are put together here, in the top layer. Given `services`, the app serves
+    them and leaves disposing them to the caller (the live demo shares them with its simulation)."""
     from fieldpilot.api.app import create_app
     from fieldpilot.web import create_web_router
 
-    app = create_app(settings)
+    app = create_app(settings, services=services)
     web = create_web_router(app.state.services)
     app.include_router(web)
     # Which pages the app serves, for the start-up banner (included routers are not flattened).
@@ -77,12 +80,12 @@ def build_app(settings: Settings) -> FastAPI:
     return app
 
 
-def run_server(settings: Settings, *, on_started: Announce | None = None) -> None:
-    """Serve the API with uvicorn until interrupted; once it listens, `on_started` gets the
-    (label, URL) of the pages it serves, the API docs first."""
+def run_server(settings: Settings, *, on_started: Announce | None = None, services: Services | None = None) -> None:
+    """Serve the API with uvicorn until interrupted (Ctrl+C or SIGTERM: a normal return); once it
+    listens, `on_started` gets the (label, URL) of the pages it serves, the API docs first."""
     import uvicorn
 
-    app = build_app(settings)
+    app = build_app(settings, services=services)
     pages = [(label, path) for label, path in PAGES if path in app.state.page_paths]
     server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port, log_level="info"))
     if on_started is not None:
@@ -92,7 +95,10 @@ def run_server(settings: Settings, *, on_started: Announce | None = None) -> Non
             kwargs={"settings": settings, "pages": pages, "on_started": on_started},
             daemon=True,
         ).start()
-    server.run()
+    try:
+        server.run()
+    except KeyboardInterrupt:  # uvicorn re-raises the Ctrl+C it has handled, once it has shut down
+        return
     if not server.started:
         fail(f"the server could not start on {settings.host}:{settings.port} (is the port in use?)")
 

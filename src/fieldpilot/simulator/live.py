@@ -21,7 +21,8 @@ import dataclasses
 import logging
 import threading
 import time as wall
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from fieldpilot.bootstrap import Services
 from fieldpilot.domain.commands import ResourceKind
@@ -37,20 +38,39 @@ PREFIX = "sim-"
 log = logging.getLogger(__name__)
 
 
-def live_clock(*, hour: float = 7.0, day: datetime | None = None) -> FixedClock:
-    """A clock at `hour` today (UTC) that `run_live` will move; hand it to `bootstrap` too."""
-    base = (day or datetime.now(UTC)).replace(hour=0, minute=0, second=0, microsecond=0)
-    return FixedClock(base + timedelta(hours=hour))
+def live_clock(*, hour: float = 7.0, day: datetime | None = None, timezone: str = "UTC") -> FixedClock:
+    """A clock at `hour` on `day` (today by default) in `timezone`, that `run_live` will move;
+    hand it to `bootstrap` too. The clock itself reads UTC."""
+    return FixedClock(local_midnight(day or datetime.now(UTC), timezone) + timedelta(hours=hour))
 
 
-def live_day(scenario: Scenario, *, seed: int, on: datetime) -> Day:
-    """The scenario's day moved to `on`'s date, every id prefixed so it can share a database."""
-    day = generate_day(dataclasses.replace(scenario, day=on.date()), seed)
+def local_midnight(moment: datetime, timezone: str) -> datetime:
+    """The start of `moment`'s date in `timezone`, as a UTC datetime."""
+    zone = ZoneInfo(timezone)
+    return datetime.combine(moment.astimezone(zone).date(), time(0), tzinfo=zone).astimezone(UTC)
+
+
+def live_day(scenario: Scenario, *, seed: int, on: datetime, timezone: str = "UTC") -> Day:
+    """The scenario's day moved to `on`'s date in `timezone` (where the services read shifts), every
+    id prefixed so it can share a database. The town's technicians work in the town's territories
+    only, so an engine that also plans another company never sends them there (nor its people here)."""
+    start = local_midnight(on, timezone)
+    day = generate_day(dataclasses.replace(scenario, day=start.astimezone(ZoneInfo(timezone)).date()), seed)
+    town = frozenset(f"t{n + 1}" for n in range(len(day.depots)))
     technicians = tuple(
-        dataclasses.replace(p, technician=dataclasses.replace(p.technician, id=PREFIX + p.technician.id))
+        dataclasses.replace(
+            p,
+            technician=dataclasses.replace(
+                p.technician,
+                id=PREFIX + p.technician.id,
+                depot_id=PREFIX + p.technician.depot_id if p.technician.depot_id else None,
+                territories=town,
+                timezone=timezone,  # their shifts are read in it, by the engine and by the simulation
+            ),
+        )
         for p in day.technicians
     )
-    return dataclasses.replace(day, technicians=technicians)
+    return dataclasses.replace(day, start=start, technicians=technicians)
 
 
 def run_live(
@@ -63,14 +83,16 @@ def run_live(
     start_hour: float = 7.0,
     clock: FixedClock | None = None,
     stop: threading.Event | None = None,
+    timezone: str = "UTC",
 ) -> DayResult:
-    """Play the scenario's day against `services` until it ends or `stop` is set."""
+    """Play the scenario's day against `services` until it ends or `stop` is set. The day (its
+    shifts, its demand by hour) is `timezone`'s: the company's (`settings.timezone`), as the screens show it."""
     if speed <= 0:
         raise ValueError("speed must be positive")
     on = clock.now() if clock is not None else datetime.now(UTC)
     with services.uow_factory():  # storage maps the domain classes on first use: before we build any
         pass
-    day = live_day(scenario, seed=seed, on=on)
+    day = live_day(scenario, seed=seed, on=on, timezone=timezone)
     if not _already_loaded(services, day):
         populate(services, day, prefix=PREFIX)
     kernel = Kernel(day.start, clock=clock)
