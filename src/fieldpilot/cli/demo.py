@@ -207,7 +207,7 @@ def _delete_sqlite_database(url: str) -> None:
         fail("--reset only deletes SQLite files; drop and recreate other databases yourself")
     if not parsed.database or parsed.database == ":memory:":
         return
-    found = [Path(parsed.database + suffix) for suffix in ("", "-wal", "-shm") if Path(parsed.database + suffix).exists()]
+    found = [path for suffix in ("", "-wal", "-shm") if (path := Path(parsed.database + suffix)).exists()]
     for path in found:
         path.unlink(missing_ok=True)
     if found:
