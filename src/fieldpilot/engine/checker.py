@@ -18,7 +18,7 @@ from typing import Any
 
 from fieldpilot.engine.params import DispatchParams
 from fieldpilot.engine.plan import Plan, Route, ScheduledVisit
-from fieldpilot.engine.problem import DispatchProblem, OrderRequest, PlannedVisit, TechnicianState
+from fieldpilot.engine.problem import DispatchProblem, OrderRequest, PlannedVisit, TechnicianState, owed_breaks
 
 
 class ViolationCode(enum.StrEnum):
@@ -233,7 +233,7 @@ def _sequence(
         day_end = last_end + matrix.duration(place, tech.end_location, last_end)
         free = list(breaks)
         day_starts = max(tech.earliest_start, tech.shift_start)
-        for brk in sorted(tech.breaks, key=lambda b: (b.start, b.end)):
+        for brk in sorted(owed_breaks(problem, tech), key=lambda b: (b.start, b.end)):
             if day_end <= brk.start or brk.latest_start < day_starts:
                 continue
             match = next(

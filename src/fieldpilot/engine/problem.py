@@ -32,10 +32,19 @@ class PinKind(enum.StrEnum):
     EN_ROUTE = "en_route"  # the technician is driving there: start is fixed
     ON_SITE = "on_site"  # work has started: start is fixed
     LOCKED = "locked"  # a dispatcher locked technician and sequence
+    LOCKED_TIME = "locked_time"  # a dispatcher locked technician, sequence and start (an appointment)
     PROMISED = "promised"  # an ETA window was promised to the customer
 
     @property
     def fixes_start(self) -> bool:
+        """The visit starts at its planned start in every plan."""
+        return self in (PinKind.EN_ROUTE, PinKind.ON_SITE, PinKind.LOCKED_TIME)
+
+    @property
+    def under_way(self) -> bool:
+        """It is happening already: nothing goes before it, and no travel or window rule applies to it.
+        (A time-locked visit is still ahead: the technician must get there on time, and new visits
+        may go before it when it still starts on time.)"""
         return self in (PinKind.EN_ROUTE, PinKind.ON_SITE)
 
 
@@ -316,6 +325,34 @@ class TravelMatrix:
 
     def distance(self, origin: int, destination: int) -> int:
         return self._distance_rows[origin, destination]
+
+
+def owed_breaks(problem: DispatchProblem, tech: TechnicianState) -> tuple[BreakWindow, ...]:
+    """The breaks a technician's day must hold, each in full inside its window; but work under way
+    is not interrupted: a break that can neither be taken before a visit under way starts nor after
+    it ends inside its window moves to right after that visit (its window is stretched to allow it).
+
+    The scheduler and the plan checker both read breaks through this rule.
+    """
+    under_way = [
+        (v.planned_start, v.planned_start + problem.order(v.order_id).duration)
+        for v in tech.route
+        if v.pin is not None and v.pin.under_way
+    ]
+    if not under_way or not tech.breaks:
+        return tech.breaks
+    owed = []
+    day_starts = max(tech.earliest_start, tech.shift_start)
+    for brk in sorted(tech.breaks, key=lambda b: (b.start, b.end)):
+        ready = day_starts
+        for start, end in under_way:
+            if max(ready, brk.start) + brk.duration <= start or brk.latest_start >= end:
+                break  # it fits before this visit, or after it
+            if brk.latest_start >= ready:  # (a window that closed before the day started is taken)
+                brk = BreakWindow(brk.start, end + brk.duration, brk.duration)
+            ready = end
+        owed.append(brk)
+    return tuple(owed)
 
 
 @dataclass(frozen=True)

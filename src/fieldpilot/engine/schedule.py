@@ -3,9 +3,10 @@
 The schedule is the earliest one: leave as soon as a visit ends, wait at the customer when early,
 take each break in the first gap at or after its window opens (earlier, waiting for the window,
 when the next visit would end after the break's latest start), skip past absences. A break whose
-window closed before the technician's day (re)starts counts as taken. Visits that are
-en route or on site keep their start. A warehouse detour (`Restock`) is driven just before its
-visit.
+window closed before the technician's day (re)starts counts as taken. Visits that are en route or
+on site keep their start, and no break interrupts them (`owed_breaks`: one that cannot be taken
+around them follows right after). A time-locked visit must be reached by its start. A warehouse
+detour (`Restock`) is driven just before its visit.
 
 `RouteSchedule` caches, for every position of a route, the state just before it (time ready to
 leave, place, next break, travel and lateness so far). Inserting an order at position p replays
@@ -30,6 +31,7 @@ from fieldpilot.engine.problem import (
     PlannedVisit,
     Restock,
     TechnicianState,
+    owed_breaks,
 )
 
 
@@ -129,7 +131,8 @@ class RouteScheduler:
         self.duration = problem.matrix.duration
         # a break whose window closed before the technician's day (re)starts counts as taken
         day_starts = max(tech.earliest_start, tech.shift_start)
-        self.breaks = sorted((b for b in tech.breaks if b.latest_start >= day_starts), key=lambda b: (b.start, b.end))
+        owed = owed_breaks(problem, tech)
+        self.breaks = sorted((b for b in owed if b.latest_start >= day_starts), key=lambda b: (b.start, b.end))
         self.warehouses = problem.warehouses
 
     def start_cursor(self) -> Cursor:
@@ -158,9 +161,10 @@ class RouteScheduler:
         for i, stop in enumerate(stops):
             if record:
                 out.cursors.append(Cursor(t, loc, nb, travel, dist, late))
-            taken_here = False
             while nb < len(breaks):
                 brk = breaks[nb]
+                if stop.fixed_start is not None and max(t, brk.start) + brk.duration > stop.fixed_start:
+                    break  # work under way is not interrupted: the break comes after it (`owed_breaks`)
                 if t < brk.start:
                     if stop.fixed_start is not None:
                         early = stop.fixed_start
@@ -178,12 +182,6 @@ class RouteScheduler:
                     out.breaks.append(ScheduledBreak(begin, begin + brk.duration))
                 t = begin + brk.duration
                 nb += 1
-                taken_here = True
-            if taken_here and stop.fixed_start is not None and t > stop.fixed_start:
-                if strict:
-                    out.failure = Failure("break", stop.order_id, t)
-                    return out
-                out.failure = out.failure or Failure("break", stop.order_id, t)
             if stop.restock is not None:
                 depot = self.warehouses[stop.restock.warehouse]
                 leg = duration(loc, depot.location, t)

@@ -127,3 +127,24 @@ def test_pins_must_stay_with_their_technician_in_order_and_fixed_starts_must_not
     assert ViolationCode.PIN_DROPPED in found(Plan((Route("T-1", (on_site,)),), unplanned=("O-2",)))
     moved = replace(on_site, start=START + 60, end=START + 60 + 30 * MINUTE)
     assert ViolationCode.FIXED_START_MOVED in found(Plan((Route("T-1", (moved, locked)),)))
+
+
+@pytest.mark.parametrize(("pin", "owed"), [(PinKind.ON_SITE, True), (None, False)])
+def test_a_break_after_a_visit_under_way_may_come_past_its_window_but_never_during_it(
+    pin: PinKind | None, owed: bool
+) -> None:
+    """On site 11:30-13:15; the 30-min break should start by 13:00, but the visit is not interrupted."""
+    start, end = 11 * HOUR + 30 * MINUTE, 13 * HOUR + 15 * MINUTE
+    tech = with_route(
+        a_technician(breaks=(BreakWindow(12 * HOUR, 13 * HOUR + 30 * MINUTE, 30 * MINUTE),), start_location=1),
+        [PlannedVisit("O-1", start, pin)],
+    )
+    tech = replace(tech, earliest_start=start)
+    problem = a_problem(technicians=[tech], orders=[an_order(duration=end - start)], now=start)
+    visit = ScheduledVisit("O-1", start, end)
+
+    def found(*breaks: ScheduledBreak) -> set[ViolationCode]:
+        return {v.code for v in check_plan(problem, Plan((Route("T-1", (visit,), breaks),)))}
+
+    assert found(ScheduledBreak(end, end + 30 * MINUTE)) == (set() if owed else {ViolationCode.BREAK_MISSING})
+    assert ViolationCode.BREAK_OVERLAP in found(ScheduledBreak(12 * HOUR, 12 * HOUR + 30 * MINUTE))

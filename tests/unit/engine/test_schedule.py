@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
+from fieldpilot.engine.checker import check_plan
+from fieldpilot.engine.insertion import plan_of
 from fieldpilot.engine.params import DispatchParams
 from fieldpilot.engine.problem import (
     BreakWindow,
@@ -119,3 +122,36 @@ def test_promise_narrows_the_window_by_the_tolerance() -> None:
     order = an_order(promised_window=Window(10 * HOUR, 11 * HOUR))
     stop = make_stop(order, params=replace(PARAMS, promise_tolerance=600))
     assert (stop.window_start, stop.window_end, stop.promised) == (10 * HOUR - 600, 11 * HOUR + 600, True)
+
+
+def _on_site_across_the_break(*, now: int = 11 * HOUR + 30 * MINUTE) -> tuple[Any, Any]:
+    """On site since 11:30 for 1 h 45 (to 13:15); the 30-min break must start by 13:00 (12:00-13:30)."""
+    tech = with_route(
+        a_technician(breaks=(BreakWindow(12 * HOUR, 13 * HOUR + 30 * MINUTE, 30 * MINUTE),), start_location=2),
+        [PlannedVisit("A", 11 * HOUR + 30 * MINUTE, PinKind.ON_SITE), PlannedVisit("B", 0)],
+    )
+    tech = replace(tech, earliest_start=11 * HOUR + 30 * MINUTE)
+    orders = [an_order(id="A", location=2, duration=105 * MINUTE), an_order(id="B", location=3)]
+    return a_problem(technicians=[tech], orders=orders, now=now), tech
+
+
+def test_a_break_is_not_taken_in_the_middle_of_a_visit_under_way() -> None:
+    problem, tech = _on_site_across_the_break()
+    schedule = schedule_route(problem, tech, params=PARAMS)
+    visit_end = 13 * HOUR + 15 * MINUTE
+    assert [(b.start, b.end) for b in schedule.breaks] == [(visit_end, visit_end + 30 * MINUTE)]
+    assert schedule.starts == [11 * HOUR + 30 * MINUTE, visit_end + 30 * MINUTE + 10 * MINUTE]
+    assert schedule.feasible
+    assert check_plan(problem, plan_of(problem, params=PARAMS), params=PARAMS) == []
+
+
+def test_a_visit_under_way_since_after_the_break_opened_still_comes_first() -> None:
+    problem, tech = _on_site_across_the_break()
+    tech = replace(tech, earliest_start=12 * HOUR + 10 * MINUTE)  # en route since 12:10, 1 h 45 on site
+    tech = with_route(tech, [PlannedVisit("A", 12 * HOUR + 10 * MINUTE, PinKind.EN_ROUTE), PlannedVisit("B", 0)])
+    problem = replace(problem, technicians=(tech,))
+    schedule = schedule_route(problem, tech, params=PARAMS)
+    visit_end = 13 * HOUR + 55 * MINUTE
+    assert [(b.start, b.end) for b in schedule.breaks] == [(visit_end, visit_end + 30 * MINUTE)]
+    assert schedule.feasible
+    assert check_plan(problem, plan_of(problem, params=PARAMS), params=PARAMS) == []

@@ -160,3 +160,25 @@ def test_any_region_gives_a_checker_clean_reproducible_plan(
     assert len(placed) == len(set(placed))
     assert sorted(placed + list(plan.unplanned)) == sorted(o.id for o in problem.orders)
     assert plan == solve(problem, SearchBudget(max_iterations=30), seed=seed, params=PARAMS)
+
+
+def test_a_visit_on_site_across_the_break_start_gets_its_break_after_it() -> None:
+    current = planned_by_insertion(a_small_region(8), params=PARAMS)
+    tech = next(t for t in current.technicians if len(t.route) >= 3)
+    on_site = tech.route[0].order_id
+    long_visit = replace(current.order(on_site), duration=2 * 3600 + 1800)  # 12:45 to 15:15
+    start = 12 * 3600 + 45 * 60  # the region's 30-min break must start between 12:00 and 13:30
+    route = (replace(tech.route[0], planned_start=start, pin=PinKind.ON_SITE), *tech.route[1:])
+    pinned = replace(tech, route=route, earliest_start=start)
+    problem = replace(
+        current,
+        now=start + 600,
+        technicians=tuple(pinned if t.id == tech.id else t for t in current.technicians),
+        orders=tuple(long_visit if o.id == on_site else o for o in current.orders),
+    )
+    for params in (PARAMS, DispatchParams(stability_threshold=0.0)):
+        plan = solve(problem, BUDGET, seed=1, params=params)
+        assert check_plan(problem, plan, params=params) == []
+        kept = plan.route_of(tech.id)
+        assert kept is not None and kept.visits[0].order_id == on_site
+        assert [b.start for b in kept.breaks][:1] == [start + long_visit.duration]

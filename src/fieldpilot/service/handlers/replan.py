@@ -104,7 +104,8 @@ def _best_plan(problem: DispatchProblem, *, command: cmd.Replan, dispatch: Dispa
         max_iterations=command.max_iterations or dispatch.max_iterations,
     )
     # Refuse only what the plan makes worse: a breach the current plan already has (a visit under
-    # way running through a break) is not the solver's doing and must not block every re-plan.
+    # way that overran into the next one's window) is not the solver's doing and must not block
+    # every re-plan.
     existing = {(v.code, v.order_id) for v in check_plan(problem, plan_of(problem, params=params), params=params)}
     violations = [v for v in check_plan(problem, plan, params=params) if (v.code, v.order_id) not in existing]
     if violations:
