@@ -353,7 +353,7 @@ def _search(
             detail = {"failure": failure.kind, "order_id": failure.order_id, "second": failure.second}
             rejected.append(_no_position(tech, _failure_text(failure, order, clock), detail, clock))
         elif index in bounds.in_time:
-            why = "wherever it goes, a later visit would miss its window or promise, or the day its end"
+            why = "wherever it goes, a later visit would miss its window, promise or locked time, or the day its end"
             rejected.append(_no_position(tech, why, {"failure": "slack"}, clock))
         else:
             why = f"it cannot reach the site before the window closes at {clock(window.end)}"
@@ -375,6 +375,8 @@ def _failure_text(failure: Failure, order: OrderRequest, clock: Clock) -> str:
         return f"the day would end at {clock(failure.second)}, past shift end and allowed overtime"
     if failure.order_id == order.id:
         return f"the earliest start would be {clock(failure.second)}, after the order's window"
+    if failure.kind == "time_lock":
+        return f"visit {failure.order_id} would start at {clock(failure.second)}, after the time a dispatcher locked"
     if failure.kind == "promise":
         return f"visit {failure.order_id} would start at {clock(failure.second)}, outside its promised window"
     return f"visit {failure.order_id} would start at {clock(failure.second)}, after its window"

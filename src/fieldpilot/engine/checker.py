@@ -3,7 +3,8 @@
 It re-derives every rule from the problem and the plan alone (it shares no code with the scheduler):
 qualifications (skills and levels, certifications, tools, territory, customer exclusions), parts
 on the van with warehouse restocks and warehouse stock, time windows and promised windows, shifts
-with overtime, absences, breaks, pins, double booking and overlaps, and travel time between stops.
+with overtime, absences, breaks, pins (time locks included), double booking and overlaps, and travel
+time between stops.
 It returns violations; an empty list means the plan holds.
 
 May import: fieldpilot.domain, fieldpilot.engine.{problem,params,plan} and the standard library.
@@ -18,7 +19,14 @@ from typing import Any
 
 from fieldpilot.engine.params import DispatchParams
 from fieldpilot.engine.plan import Plan, Route, ScheduledVisit
-from fieldpilot.engine.problem import DispatchProblem, OrderRequest, PlannedVisit, TechnicianState, owed_breaks
+from fieldpilot.engine.problem import (
+    DispatchProblem,
+    OrderRequest,
+    PinKind,
+    PlannedVisit,
+    TechnicianState,
+    owed_breaks,
+)
 
 
 class ViolationCode(enum.StrEnum):
@@ -45,6 +53,7 @@ class ViolationCode(enum.StrEnum):
     OVERLAP = "OVERLAP"
     TRAVEL_TOO_SHORT = "TRAVEL_TOO_SHORT"
     FIXED_START_MOVED = "FIXED_START_MOVED"
+    TIME_LOCK_MOVED = "TIME_LOCK_MOVED"  # a time-locked visit changed its start or its technician
     PIN_MOVED = "PIN_MOVED"
     PIN_DROPPED = "PIN_DROPPED"
 
@@ -145,20 +154,18 @@ def _visit_times(
     oid = order.id
     if visit.end - visit.start != order.duration:
         found.append(_v(ViolationCode.WRONG_DURATION, tech, oid, f"lasts {visit.end - visit.start} s"))
-    fixed = planned is not None and planned.pin is not None and planned.pin.fixes_start
-    if fixed and planned is not None and visit.start != planned.planned_start:
-        message = f"en route/on site visit moved from {planned.planned_start} to {visit.start}"
-        found.append(_v(ViolationCode.FIXED_START_MOVED, tech, oid, message))
+    pin = None if planned is None else planned.pin
+    fixed = pin is not None and pin.under_way
+    if planned is not None and pin is not None and pin.fixes_start and visit.start != planned.planned_start:
+        if pin is PinKind.LOCKED_TIME:
+            message = f"time-locked visit moved from {planned.planned_start} to {visit.start}"
+            found.append(_v(ViolationCode.TIME_LOCK_MOVED, tech, oid, message))
+        else:
+            message = f"en route/on site visit moved from {planned.planned_start} to {visit.start}"
+            found.append(_v(ViolationCode.FIXED_START_MOVED, tech, oid, message))
     if not fixed:
-        if (order.earliest_start is not None and visit.start < order.earliest_start) or (
-            order.latest_start is not None and visit.start > order.latest_start
-        ):
-            message = f"starts at {visit.start}, window {order.earliest_start}..{order.latest_start}"
-            found.append(_v(ViolationCode.TIME_WINDOW, tech, oid, message))
-        promise = planned.promised_window if planned and planned.promised_window else order.promised_window
-        if promise is not None and not promise.widened(params.promise_tolerance).contains(visit.start):
-            message = f"starts at {visit.start}, promised {promise.start}..{promise.end}"
-            found.append(_v(ViolationCode.PROMISED_WINDOW, tech, oid, message))
+        if pin is not PinKind.LOCKED_TIME:  # the locked start replaces the order's window and promise
+            found += _windows(tech, visit, order, planned, params=params)
         if visit.start < max(tech.shift_start, tech.earliest_start):
             found.append(_v(ViolationCode.BEFORE_SHIFT, tech, oid, f"starts at {visit.start}"))
     if visit.end > tech.shift_end + tech.max_overtime:
@@ -167,6 +174,27 @@ def _visit_times(
         if visit.start < absence.end and absence.start < visit.end and not fixed:
             message = f"overlaps the absence {absence.start}..{absence.end}"
             found.append(_v(ViolationCode.ABSENCE, tech, oid, message))
+    return found
+
+
+def _windows(
+    tech: TechnicianState,
+    visit: ScheduledVisit,
+    order: OrderRequest,
+    planned: PlannedVisit | None,
+    *,
+    params: DispatchParams,
+) -> list[Violation]:
+    found = []
+    if (order.earliest_start is not None and visit.start < order.earliest_start) or (
+        order.latest_start is not None and visit.start > order.latest_start
+    ):
+        message = f"starts at {visit.start}, window {order.earliest_start}..{order.latest_start}"
+        found.append(_v(ViolationCode.TIME_WINDOW, tech, order.id, message))
+    promise = planned.promised_window if planned and planned.promised_window else order.promised_window
+    if promise is not None and not promise.widened(params.promise_tolerance).contains(visit.start):
+        message = f"starts at {visit.start}, promised {promise.start}..{promise.end}"
+        found.append(_v(ViolationCode.PROMISED_WINDOW, tech, order.id, message))
     return found
 
 
@@ -218,7 +246,7 @@ def _sequence(
             place = depot.location
         arrival += matrix.duration(place, order.location, arrival)
         pin = planned.get(order.id)
-        fixed = pin is not None and pin.pin is not None and pin.pin.fixes_start
+        fixed = pin is not None and pin.pin is not None and pin.pin.under_way
         if visit.start < arrival and not fixed:
             message = f"starts at {visit.start}, cannot arrive before {arrival}"
             found.append(_v(ViolationCode.TRAVEL_TOO_SHORT, tech, order.id, message))
@@ -274,10 +302,13 @@ def _pins(problem: DispatchProblem, plan: Plan) -> list[Violation]:
             continue
         route = plan.route_of(tech.id)
         kept = [o for o in (route.order_ids if route else ()) if o in set(pinned)]
-        for order_id in pinned:
-            if order_id not in kept:
-                code = ViolationCode.PIN_MOVED if plan.technician_of(order_id) else ViolationCode.PIN_DROPPED
-                found.append(Violation(code, tech.id, order_id, "a pinned visit left its technician"))
+        for visit in tech.route:
+            if visit.pin is not None and visit.order_id not in kept:
+                code = ViolationCode.PIN_DROPPED
+                if plan.technician_of(visit.order_id):
+                    time_lock = visit.pin is PinKind.LOCKED_TIME
+                    code = ViolationCode.TIME_LOCK_MOVED if time_lock else ViolationCode.PIN_MOVED
+                found.append(Violation(code, tech.id, visit.order_id, "a pinned visit left its technician"))
         if [o for o in pinned if o in kept] != kept:
             found.append(Violation(ViolationCode.PIN_MOVED, tech.id, None, "pinned visits were reordered"))
     return found

@@ -53,6 +53,9 @@ class DispatchParams:
     eta_half_width: int = 3600  # ETA window = planned start +- this many seconds
     promise_tolerance: int = 900  # a promised visit may start this far outside its window
     stability_threshold: float = 600.0  # re-plans apply only improvements larger than this cost
+    # a re-plan may move promised visits outside their window + tolerance only when the plan's cost
+    # improves by more than this for every promise it breaks (the customers get a new ETA)
+    promise_break_gain: float = 7200.0
     # parts detours
     warehouse_pickup_seconds: int = 600
     # decision records and offers

@@ -28,6 +28,7 @@ from fieldpilot.engine.problem import (
     OPEN_END,
     DispatchProblem,
     OrderRequest,
+    PinKind,
     PlannedVisit,
     Restock,
     TechnicianState,
@@ -49,10 +50,11 @@ class Stop:
     restock: Restock | None
     deadline: int | None
     lateness_rate: float  # cost per second past the SLA deadline
+    time_locked: bool = False  # the window is the dispatcher's locked start, nothing else
 
 
 class Failure(NamedTuple):
-    kind: str  # "window", "promise", "shift_end", "break"
+    kind: str  # "window", "promise", "time_lock", "shift_end", "break"
     order_id: str | None
     second: int
 
@@ -103,7 +105,11 @@ def make_stop(
         tolerance = params.promise_tolerance
         promised = promise.end + tolerance < hi
         lo, hi = max(lo, promise.start - tolerance), min(hi, promise.end + tolerance)  # lo > hi: a clash
-    fixed = visit.planned_start if visit and visit.pin and visit.pin.fixes_start else None
+    time_locked = visit is not None and visit.pin is PinKind.LOCKED_TIME
+    if visit is not None and time_locked:  # the agreed start replaces the order's window and promise
+        lo = hi = visit.planned_start
+        promised = False
+    fixed = visit.planned_start if visit and visit.pin and visit.pin.under_way else None
     return Stop(
         order_id=order.id,
         location=order.location,
@@ -117,6 +123,7 @@ def make_stop(
         lateness_rate=params.lateness_weight
         * params.priority_weights[order.priority - 1]
         * params.tier_weights[order.customer_tier],
+        time_locked=time_locked,
     )
 
 
@@ -204,7 +211,7 @@ class RouteScheduler:
                     if start < absence.end and start + stop.duration > absence.start:
                         start = absence.end
                 if start > stop.window_end:
-                    kind = "promise" if stop.promised else "window"
+                    kind = "time_lock" if stop.time_locked else "promise" if stop.promised else "window"
                     if strict:
                         out.failure = Failure(kind, stop.order_id, start)
                         return out

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from fieldpilot.domain.resources import Customer, Site, Technician, Warehouse
 from fieldpilot.domain.values import Location, TimeWindow
-from fieldpilot.domain.work_order import BOOKED_STATUSES, OrderStatus, WorkOrder
+from fieldpilot.domain.work_order import BOOKED_STATUSES, OrderLock, OrderStatus, WorkOrder
 from fieldpilot.engine.problem import (
     BreakWindow,
     DispatchProblem,
@@ -176,7 +176,7 @@ def _from_last_position(
     at = None if position is None else seconds(epoch, position.at)
     if position is not None and at is not None and state.on_shift and state.shift_start <= at <= state.shift_end:
         start_location = places.of(position.location)
-    fixed = [v.planned_start for v in state.route if v.pin is not None and v.pin.fixes_start]
+    fixed = [v.planned_start for v in state.route if v.pin is not None and v.pin.under_way]
     if fixed:
         earliest_start = min(earliest_start, *fixed)
     return replace(state, start_location=start_location, earliest_start=earliest_start)
@@ -187,7 +187,9 @@ def _pin(order: WorkOrder, now: datetime) -> PinKind | None:
         return PinKind.EN_ROUTE
     if order.status is OrderStatus.ON_SITE:
         return PinKind.ON_SITE
-    if order.locked:
+    if order.lock is OrderLock.TIME and order.planned_start is not None and order.planned_start >= now:
+        return PinKind.LOCKED_TIME
+    if order.locked:  # an assignment lock, or a time lock whose start has passed: it keeps its place
         return PinKind.LOCKED
     if _live_promise(order, now) is not None:
         return PinKind.PROMISED

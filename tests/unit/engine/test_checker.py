@@ -148,3 +148,28 @@ def test_a_break_after_a_visit_under_way_may_come_past_its_window_but_never_duri
 
     assert found(ScheduledBreak(end, end + 30 * MINUTE)) == (set() if owed else {ViolationCode.BREAK_MISSING})
     assert ViolationCode.BREAK_OVERLAP in found(ScheduledBreak(12 * HOUR, 12 * HOUR + 30 * MINUTE))
+
+
+def test_a_time_locked_visit_must_keep_its_start_and_its_technician() -> None:
+    at = 10 * HOUR
+    tech = with_route(a_technician(), [PlannedVisit("O-1", at, PinKind.LOCKED_TIME)])
+    problem = a_problem(technicians=[tech, a_technician(id="T-2")], orders=[an_order(latest_start=9 * HOUR)])
+
+    def found(plan: Plan) -> set[ViolationCode]:
+        return {v.code for v in check_plan(problem, plan)}
+
+    kept = ScheduledVisit("O-1", at, at + 30 * MINUTE)
+    # the locked start replaces the order's window (it closed at 9:00)
+    assert found(Plan((Route("T-1", (kept,)),))) == set()
+    later = ScheduledVisit("O-1", at + 60, at + 60 + 30 * MINUTE)
+    assert found(Plan((Route("T-1", (later,)),))) == {ViolationCode.TIME_LOCK_MOVED}
+    assert ViolationCode.TIME_LOCK_MOVED in found(Plan((Route("T-1"), Route("T-2", (kept,)))))
+    assert found(Plan((Route("T-1"),), unplanned=("O-1",))) == {ViolationCode.PIN_DROPPED}
+    # unlike a visit under way, it must still be reached in time
+    rushed = with_route(a_technician(), [PlannedVisit("O-1", 8 * HOUR + 5 * MINUTE, PinKind.LOCKED_TIME)])
+    early = ScheduledVisit("O-1", 8 * HOUR + 5 * MINUTE, 8 * HOUR + 35 * MINUTE)
+    codes_found = {
+        v.code
+        for v in check_plan(a_problem(technicians=[rushed], orders=[an_order()]), Plan((Route("T-1", (early,)),)))
+    }
+    assert codes_found == {ViolationCode.TRAVEL_TOO_SHORT}

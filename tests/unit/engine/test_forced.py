@@ -52,3 +52,14 @@ def test_refuses_a_position_before_an_on_site_visit() -> None:
     problem = a_problem(technicians=[tech], orders=[an_order(id="P-1", location=0), an_order()])
     with pytest.raises(InvalidInput):
         evaluate_force_assign(problem, "O-1", "T-1", 0)
+
+
+def test_shows_the_time_lock_a_position_would_break_and_allows_the_one_that_keeps_it() -> None:
+    locked = PlannedVisit("L-1", 10 * HOUR, PinKind.LOCKED_TIME)
+    tech = with_route(a_technician(), [locked])
+    orders = [an_order(id="L-1", location=1), an_order(location=2, duration=2 * HOUR)]
+    problem = a_problem(technicians=[tech], orders=orders)
+    before = evaluate_force_assign(problem, "O-1", "T-1", 0)  # 8:20-10:20, then L-1 at 10:30
+    assert [(b.code, b.order_id) for b in before.broken] == [("TIME_LOCK_MOVED", "L-1")]
+    assert before.requires_reason
+    assert evaluate_force_assign(problem, "O-1", "T-1").broken == ()  # after L-1

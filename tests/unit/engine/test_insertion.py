@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
@@ -15,6 +16,8 @@ from fieldpilot.engine.params import DispatchParams
 from fieldpilot.engine.problem import PinKind, PlannedVisit, WarehouseStock, Window
 from fieldpilot.engine.reasons import ReasonCode
 from tests.unit.engine.builders import HOUR, MINUTE, a_problem, a_technician, an_order, with_route
+
+PARAMS = DispatchParams()
 
 
 def test_assigns_nearest_qualified_when_two_are_free() -> None:
@@ -199,3 +202,44 @@ def test_refuses_to_apply_a_candidate_from_a_longer_route() -> None:
     stale = replace(decision.assignment, position=5)
     with pytest.raises(InvalidInput):
         apply_assignment(problem, stale)
+
+
+def _time_locked_at_ten() -> tuple[Any, Any]:
+    """T-1 has one visit at location 2 locked for 10:00; the day starts at 8:00 at location 0."""
+    tech = with_route(a_technician(), [PlannedVisit("L", 10 * HOUR, PinKind.LOCKED_TIME)])
+    return tech, an_order(id="L", location=2)
+
+
+def test_a_new_visit_goes_before_a_time_locked_one_when_that_still_starts_on_time() -> None:
+    tech, locked = _time_locked_at_ten()
+    problem = a_problem(technicians=[tech], orders=[locked, an_order(location=1)])
+    decision = insert(problem, "O-1", params=PARAMS)
+    assert decision.assignment is not None
+    assert (decision.assignment.position, decision.assignment.planned_start) == (0, 8 * HOUR + 10 * MINUTE)
+    after = apply_assignment(problem, decision.assignment, params=PARAMS)
+    assert [(v.order_id, v.planned_start) for v in after.technician("T-1").route] == [
+        ("O-1", 8 * HOUR + 10 * MINUTE),
+        ("L", 10 * HOUR),
+    ]
+    assert check_plan(after, plan_of(after, params=PARAMS), params=PARAMS) == []
+
+
+def test_a_new_visit_that_would_make_a_time_locked_one_late_goes_after_it_or_nowhere() -> None:
+    tech, locked = _time_locked_at_ten()
+    long = an_order(location=1, duration=2 * HOUR)  # before L it would end at 10:10
+    decision = insert(a_problem(technicians=[tech], orders=[locked, long]), "O-1", params=PARAMS)
+    assert decision.assignment is not None
+    assert (decision.assignment.position, decision.assignment.planned_start) == (1, 10 * HOUR + 40 * MINUTE)
+    urgent = replace(long, latest_start=9 * HOUR)  # ... and after L it would be too late
+    decision = insert(a_problem(technicians=[tech], orders=[locked, urgent]), "O-1", params=PARAMS)
+    assert decision.assignment is None
+    (reason,) = decision.record.rejected[0].reasons
+    assert reason.code is ReasonCode.NO_FEASIBLE_POSITION
+    # a screen (forward time slack) or the exact replay rules it out, naming the locked time
+    assert reason.detail["failure"] in ("slack", "time_lock") and "locked" in reason.sentence
+
+
+def test_a_time_locked_order_cannot_be_moved_by_the_insertion() -> None:
+    tech, locked = _time_locked_at_ten()
+    with pytest.raises(InvalidInput, match="pinned"):
+        insert(a_problem(technicians=[tech], orders=[locked]), "L", params=PARAMS)

@@ -34,8 +34,17 @@ def test_loads_overrides_from_toml(tmp_path: Path) -> None:
         {"tier_weights": {"standard": 1.0}},
         {"priority_weights": [1, 2]},
         {"overtime_weight": "high"},
+        {"promise_break_gain": -1.0},
+        {"promise_break_gain": float("inf")},
     ],
 )
 def test_refuses_invalid_values(data: dict[str, object]) -> None:
-    with pytest.raises(InvalidInput):
+    with pytest.raises(InvalidInput) as refused:
         DispatchParams.from_mapping(data)
+    assert refused.value.field in data or "tier_weights" in data
+
+
+def test_the_promise_break_gain_loads_from_the_promises_table(tmp_path: Path) -> None:
+    path = tmp_path / "p.toml"
+    path.write_text("[promises]\npromise_break_gain = 30000\n")
+    assert DispatchParams.from_toml(path).promise_break_gain == 30000.0

@@ -2,7 +2,8 @@
 
 - the same snapshot gives the same decision, cached or not;
 - every plan the insertion produces passes the independent plan checker;
-- pinned visits never move (technician, order, and for en-route/on-site visits, start);
+- pinned visits never move (technician, order, and for en-route, on-site and time-locked visits,
+  start), while new visits may still go before a time-locked one;
 - the chosen insertion is the cheapest over every technician and every position (exhaustive check);
 - the screens (bounds, forward time slack) never hide a feasible insertion, congestion or not;
 - every technician appears once in the record: winner, runner-up, outranked or rejected with reasons.
@@ -118,16 +119,18 @@ def snapshots(draw: st.DrawFn, *, congestion: bool = True) -> DispatchProblem:
 
 
 def pin_some(problem: DispatchProblem, pins: list[PinKind]) -> DispatchProblem:
-    """Pin the first visit of each route (en route / locked / promised around its current start)."""
+    """Pin the first visit of each route (en route / locked / promised around its current start);
+    a time lock goes on the last visit, so that new visits may be inserted before it."""
     technicians: list[TechnicianState] = []
     for tech, kind in zip(problem.technicians, pins * len(problem.technicians), strict=False):
         if not tech.route:
             technicians.append(tech)
             continue
-        first = tech.route[0]
-        promise = Window(first.planned_start - 600, first.planned_start + 600)
-        first = replace(first, pin=kind, promised_window=promise if kind is PinKind.PROMISED else None)
-        technicians.append(replace(tech, route=(first, *tech.route[1:])))
+        at = len(tech.route) - 1 if kind is PinKind.LOCKED_TIME else 0
+        chosen = tech.route[at]
+        promise = Window(chosen.planned_start - 600, chosen.planned_start + 600)
+        chosen = replace(chosen, pin=kind, promised_window=promise if kind is PinKind.PROMISED else None)
+        technicians.append(replace(tech, route=(*tech.route[:at], chosen, *tech.route[at + 1 :])))
     return replace(problem, technicians=tuple(technicians))
 
 
@@ -163,6 +166,20 @@ def test_pinned_visits_never_move(problem: DispatchProblem, pins: list[PinKind])
     for tech in after.technicians:
         kept = [(v.order_id, v.planned_start if v.pin and v.pin.fixes_start else None) for v in tech.route if v.pin]
         assert kept == before[tech.id]
+
+
+@SETTINGS
+@given(snapshots())
+def test_time_locked_visits_keep_their_technician_and_start(problem: DispatchProblem) -> None:
+    half = problem.unplanned_orders()[: max(1, len(problem.orders) // 2)]
+    for order in half:
+        decision = insert(problem, order.id, params=PARAMS)
+        if decision.assignment is not None:
+            problem = apply_assignment(problem, decision.assignment, params=PARAMS)
+    pinned = pin_some(problem, [PinKind.LOCKED_TIME])
+    locked = {v.order_id: (t.id, v.planned_start) for t in pinned.technicians for v in t.route if v.pin}
+    after = dispatch_all(pinned)  # checks the plan after every insertion, time locks included
+    assert {v.order_id: (t.id, v.planned_start) for t in after.technicians for v in t.route if v.pin} == locked
 
 
 @SETTINGS

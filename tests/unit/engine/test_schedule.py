@@ -155,3 +155,28 @@ def test_a_visit_under_way_since_after_the_break_opened_still_comes_first() -> N
     assert [(b.start, b.end) for b in schedule.breaks] == [(visit_end, visit_end + 30 * MINUTE)]
     assert schedule.feasible
     assert check_plan(problem, plan_of(problem, params=PARAMS), params=PARAMS) == []
+
+
+def test_a_time_locked_visit_starts_at_its_locked_start_whatever_its_window_said() -> None:
+    locked = PlannedVisit("A", 10 * HOUR, PinKind.LOCKED_TIME)
+    tech = with_route(a_technician(), [locked, PlannedVisit("B", 0)])
+    orders = [an_order(id="A", location=1, earliest_start=8 * HOUR, latest_start=9 * HOUR), an_order(id="B")]
+    problem = a_problem(technicians=[tech], orders=orders)
+    schedule = schedule_route(problem, tech, params=PARAMS)
+    assert schedule.starts == [10 * HOUR, 10 * HOUR + 30 * MINUTE]
+    assert schedule.feasible and schedule.first_free == 0  # new visits may still go before it
+    stop = make_stop(problem.order("A"), params=PARAMS, visit=locked)
+    assert (stop.window_start, stop.window_end, stop.fixed_start, stop.time_locked) == (
+        10 * HOUR,
+        10 * HOUR,
+        None,
+        True,
+    )
+
+
+def test_a_time_locked_visit_the_technician_cannot_reach_on_time_fails_as_a_time_lock() -> None:
+    tech = with_route(a_technician(), [PlannedVisit("A", 8 * HOUR + 5 * MINUTE, PinKind.LOCKED_TIME)])
+    problem = a_problem(technicians=[tech], orders=[an_order(id="A", location=1)])  # 10 minutes away
+    schedule = schedule_route(problem, tech, params=PARAMS)
+    assert schedule.failure is not None
+    assert (schedule.failure.kind, schedule.failure.order_id) == ("time_lock", "A")

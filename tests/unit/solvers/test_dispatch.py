@@ -15,7 +15,7 @@ from fieldpilot.engine.params import DispatchParams
 from fieldpilot.engine.plan import Plan
 from fieldpilot.engine.problem import DispatchProblem, OrderRequest, PinKind, Window
 from fieldpilot.engine.solvers.dispatch import solve, solve_batch
-from fieldpilot.engine.solvers.dispatch_model import qualified
+from fieldpilot.engine.solvers.dispatch_model import build_model, qualified
 from fieldpilot.engine.solvers.routing import SearchBudget
 
 BUDGET = SearchBudget(max_iterations=80)
@@ -182,3 +182,36 @@ def test_a_visit_on_site_across_the_break_start_gets_its_break_after_it() -> Non
         kept = plan.route_of(tech.id)
         assert kept is not None and kept.visits[0].order_id == on_site
         assert [b.start for b in kept.breaks][:1] == [start + long_visit.duration]
+
+
+def _time_locked(problem: DispatchProblem, *, index: int = -1) -> tuple[DispatchProblem, str, str, int]:
+    """The snapshot with one visit of the longest route time-locked (the last one by default)."""
+    tech = max(problem.technicians, key=lambda t: (len(t.route), t.id))
+    visit = tech.route[index]
+    route = list(tech.route)
+    route[index] = replace(visit, pin=PinKind.LOCKED_TIME)
+    locked = replace(tech, route=tuple(route))
+    technicians = tuple(locked if t.id == tech.id else t for t in problem.technicians)
+    return replace(problem, technicians=technicians), tech.id, visit.order_id, visit.planned_start
+
+
+def test_the_model_collapses_a_time_locked_window_to_its_start_on_its_technician_only() -> None:
+    problem, tech_id, order_id, start = _time_locked(planned_by_insertion(a_small_region(8), params=PARAMS))
+    built = build_model(problem, params=PARAMS)
+    job = built.model.jobs[built.order_ids.index(order_id)]
+    assert job.tw_early == job.tw_late == start + built.offset
+    assert job.fleets == frozenset({built.technician_ids.index(tech_id)})
+    assert built.pinned[order_id] == tech_id and order_id not in {v.order_id for v in built.heads[tech_id]}
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(region_seed=st.integers(0, 10_000), seed=st.integers(0, 100), index=st.sampled_from([0, 1, -1]))
+def test_the_solver_never_moves_a_time_locked_visit(region_seed: int, seed: int, index: int) -> None:
+    current = planned_by_insertion(a_small_region(region_seed, technicians=3, orders=24), params=PARAMS)
+    if max(len(t.route) for t in current.technicians) < 2:
+        return
+    problem, tech_id, order_id, start = _time_locked(current, index=index)
+    plan = solve(problem, SearchBudget(max_iterations=30), seed=seed, params=DispatchParams(stability_threshold=0.0))
+    assert check_plan(problem, plan, params=PARAMS) == []
+    visit = next(v for r in plan.routes for v in r.visits if v.order_id == order_id)
+    assert (plan.technician_of(order_id), visit.start) == (tech_id, start)

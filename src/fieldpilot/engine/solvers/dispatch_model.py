@@ -7,7 +7,8 @@ Hard constraints become structure the search cannot break:
   the pickup time as service), after which it may carry what it needs;
 - en-route and on-site visits are not searched over: the technician starts where and when the last
   of them ends; locked and promised visits are required and tied to their technician, promised ones
-  within the promise plus tolerance (``make_stop``);
+  within the promise plus tolerance, time-locked ones with their window collapsed to the locked start
+  (``make_stop``), so new visits may still go before them when they keep that start;
 - other orders are optional, with their priority's unplanned penalty as prize;
 - SLA deadlines are start windows here; orders that cannot make them are re-inserted late afterwards,
   at their lateness cost (see ``dispatch.py``).
@@ -47,7 +48,7 @@ def fixed_head(tech: TechnicianState) -> tuple[PlannedVisit, ...]:
     """The en-route and on-site visits at the front of the route: they do not move."""
     head: list[PlannedVisit] = []
     for visit in tech.route:
-        if visit.pin is None or not visit.pin.fixes_start:
+        if visit.pin is None or not visit.pin.under_way:
             break
         head.append(visit)
     return tuple(head)

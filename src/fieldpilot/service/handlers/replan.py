@@ -3,13 +3,17 @@
 Order intake is never blocked: the solve works on a snapshot. When the plan is applied, every
 order it touches must still be at the version the snapshot saw; otherwise the whole diff is
 refused (Conflict) and the caller re-runs on fresh data. A plan is applied only when it improves
-the current one by more than the stability threshold, it never moves pinned visits, and it keeps
-promised ETA windows (the engine's checker verifies the plan first).
+the current one by more than the stability threshold, it never moves pinned visits (a time lock
+the technician can no longer keep becomes an assignment lock), and it keeps promised ETA windows
+within tolerance, unless a plan that moves them gains more than `promise_break_gain` for every
+promise it breaks (a second solve without the promises, sharing the budget; those customers get a
+new ETA window, an EtaChanged event). The engine's checker verifies each plan first.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,7 +23,7 @@ from fieldpilot.domain import commands as cmd
 from fieldpilot.domain.errors import Conflict
 from fieldpilot.domain.events import EtaChanged, PlanChanged
 from fieldpilot.domain.values import TimeWindow
-from fieldpilot.domain.work_order import OrderStatus, WorkOrder
+from fieldpilot.domain.work_order import OrderLock, OrderStatus, WorkOrder
 from fieldpilot.engine.candidates import eta_window
 from fieldpilot.engine.checker import check_plan
 from fieldpilot.engine.costing import plan_cost
@@ -28,12 +32,20 @@ from fieldpilot.engine.params import DispatchParams
 from fieldpilot.engine.problem import DispatchProblem
 from fieldpilot.service.deps import HandlerDeps
 from fieldpilot.service.handlers.dispatch import DispatchDeps
-from fieldpilot.service.replan import greedy_fill, release_broken_promises, with_plan
+from fieldpilot.service.replan import (
+    broken_promises,
+    greedy_fill,
+    release_broken_promises,
+    release_broken_time_locks,
+    with_plan,
+    without_promises,
+)
 from fieldpilot.service.unit_of_work import OrderQuery, UnitOfWork
 from fieldpilot.workflow import Action, advance
 
 log = logging.getLogger(__name__)
 _TICK = timedelta(seconds=1)  # engine windows are closed ranges of seconds, TimeWindow is half-open
+PROMISE_GAIN_OFF = 1e15  # a promise_break_gain this large never pays: promises only move within tolerance
 
 
 @dataclass
@@ -55,8 +67,21 @@ def replan(command: cmd.Replan, uow: UnitOfWork, deps: HandlerDeps, dispatch: Di
     started = time.perf_counter()
     current = plan_cost(problem, params=params)
     problem, released = release_broken_promises(problem, params=params)
-    best, source = _best_plan(problem, command=command, dispatch=dispatch)
+    problem, unlocked = release_broken_time_locks(problem, params=params)
+    promised = any(o.promised_window is not None for o in problem.orders)
+    promising = without_promises(problem) if promised and params.promise_break_gain < PROMISE_GAIN_OFF else problem
+    share = 0.5 if promising is not problem else 1.0  # two solves share the budget
+    best, source = _best_plan(problem, command=command, dispatch=dispatch, share=share)
     best_cost = plan_cost(best, params=params)
+    broken: tuple[str, ...] = ()
+    if promising is not problem:
+        free, free_source = _best_plan(promising, command=command, dispatch=dispatch, share=share)
+        free_cost = plan_cost(free, params=params)
+        free_broken = broken_promises(problem, free, params=params)
+        if best_cost - free_cost > params.promise_break_gain * len(free_broken) and free_cost < best_cost:
+            best, best_cost, broken = free, free_cost, free_broken
+            source = f"{free_source}, moving promised visits" if free_broken else free_source
+            problem = promising
     seconds = time.perf_counter() - started
     summary: dict[str, Any] = {
         "trigger": command.trigger,
@@ -65,9 +90,11 @@ def replan(command: cmd.Replan, uow: UnitOfWork, deps: HandlerDeps, dispatch: Di
         "solver": source,
         "solve_seconds": round(seconds, 3),
         "released_promises": list(released),
+        "broken_promises": list(broken),
+        "released_time_locks": list(unlocked),
         "applied": False,
     }
-    if current - best_cost <= params.stability_threshold and not released:
+    if current - best_cost <= params.stability_threshold and not released and not unlocked:
         return summary
     with uow:
         diff = _apply(
@@ -79,6 +106,7 @@ def replan(command: cmd.Replan, uow: UnitOfWork, deps: HandlerDeps, dispatch: Di
             actor=command.actor,
             reason=command.trigger,
             params=params,
+            unlocked=frozenset(unlocked),
         )
         uow.record(PlanChanged(command.trigger, diff.assigned, diff.reassigned, diff.retimed, diff.unassigned))
         uow.commit()
@@ -90,18 +118,22 @@ def _version(uow: UnitOfWork, order_id: str) -> int:
     return -1 if order is None else order.version
 
 
-def _best_plan(problem: DispatchProblem, *, command: cmd.Replan, dispatch: DispatchDeps) -> tuple[DispatchProblem, str]:
-    """The solver's plan when it is valid and better than greedy re-insertion, else greedy's."""
+def _best_plan(
+    problem: DispatchProblem, *, command: cmd.Replan, dispatch: DispatchDeps, share: float = 1.0
+) -> tuple[DispatchProblem, str]:
+    """The solver's plan when it is valid and better than greedy re-insertion, else greedy's; the
+    solver gets `share` of the command's budget."""
     params = dispatch.params
     greedy = greedy_fill(problem, params=params)
     if dispatch.solver is None or not problem.technicians or not problem.orders:
         return greedy, "greedy"
+    iterations = command.max_iterations or dispatch.max_iterations
     plan = dispatch.solver(
         problem,
-        time_budget_seconds=command.time_budget_seconds,
+        time_budget_seconds=command.time_budget_seconds * share,
         seed=command.seed,
         params=params,
-        max_iterations=command.max_iterations or dispatch.max_iterations,
+        max_iterations=None if iterations is None else max(1, math.ceil(iterations * share)),
     )
     # Refuse only what the plan makes worse: a breach the current plan already has (a visit under
     # way that overran into the next one's window) is not the solver's doing and must not block
@@ -127,7 +159,9 @@ def _apply(
     actor: str,
     reason: str,
     params: DispatchParams,
+    unlocked: frozenset[str] = frozenset(),
 ) -> _Diff:
+    """Write the plan; `unlocked` are time locks the plan could not keep (now assignment locks)."""
     diff = _Diff()
     plan = plan_of(after)
     old_holder = before.assigned_technician
@@ -137,6 +171,8 @@ def _apply(
             placed.add(visit.order_id)
             order = _fresh(uow, visit.order_id, versions)
             start = after.moment(visit.start)
+            if order.id in unlocked and order.lock is OrderLock.TIME:
+                order.lock = OrderLock.ASSIGNMENT
             if order.technician_id is None:
                 uow.technicians.lock(route.technician_id)
                 advance(
@@ -158,7 +194,7 @@ def _apply(
                     technician_id=route.technician_id,
                 )
                 diff.reassigned += 1
-            elif order.planned_start == start:
+            elif order.planned_start == start and order.id not in unlocked:
                 continue
             else:
                 diff.retimed += 1
