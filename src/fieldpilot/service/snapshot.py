@@ -187,7 +187,7 @@ def _pin(order: WorkOrder, now: datetime) -> PinKind | None:
         return PinKind.EN_ROUTE
     if order.status is OrderStatus.ON_SITE:
         return PinKind.ON_SITE
-    if order.lock is OrderLock.TIME and order.planned_start is not None and order.planned_start >= now:
+    if order.lock is OrderLock.TIME and order.planned_start is not None and order.planned_start > now:
         return PinKind.LOCKED_TIME
     if order.locked:  # an assignment lock, or a time lock whose start has passed: it keeps its place
         return PinKind.LOCKED

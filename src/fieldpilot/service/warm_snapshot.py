@@ -293,11 +293,15 @@ class WarmSnapshots:
         places = state.matrix.places
         derived = _technician(tech, route, places=places, epoch=state.epoch, now=now)
         derived = _from_last_position(derived, position, places=places, epoch=state.epoch)
-        fixed = [v.planned_start for v in derived.route if v.pin is not None and v.pin.fixes_start]
+        fixed = [v.planned_start for v in derived.route if v.pin is not None and v.pin.under_way]
         promises = [
             o.eta_window.end
             for o in route
             if o.eta_window is not None and o.eta_window.end > now and _promise_pins(derived, o.id)
+        ]
+        # a time lock pins the start until that start has come (then the visit keeps its place only)
+        promises += [
+            o.planned_start for o in route if o.planned_start is not None and _pins(derived, o.id, PinKind.LOCKED_TIME)
         ]
         if any(o.planned_start is None for o in route):
             promises.append(now)  # such a visit is planned "now": read it again next time
@@ -349,7 +353,11 @@ class WarmSnapshots:
 
 
 def _promise_pins(state: TechnicianState, order_id: str) -> bool:
-    return any(v.order_id == order_id and v.pin is PinKind.PROMISED for v in state.route)
+    return _pins(state, order_id, PinKind.PROMISED)
+
+
+def _pins(state: TechnicianState, order_id: str, kind: PinKind) -> bool:
+    return any(v.order_id == order_id and v.pin is kind for v in state.route)
 
 
 def _carry_schedules(previous: DispatchProblem | None, problem: DispatchProblem) -> None:

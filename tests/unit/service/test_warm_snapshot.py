@@ -12,7 +12,7 @@ from fieldpilot.domain import commands as cmd
 from fieldpilot.domain.commands import ResourceKind
 from fieldpilot.domain.resources import Absence
 from fieldpilot.domain.values import Location, SkillRequirement
-from fieldpilot.engine.problem import DispatchProblem
+from fieldpilot.engine.problem import DispatchProblem, PinKind
 from fieldpilot.routing import HaversineTravelTimes
 from fieldpilot.service.fakes import FixedClock
 from fieldpilot.service.snapshot import build_snapshot
@@ -179,3 +179,25 @@ def test_a_store_without_change_log_always_gets_a_fresh_read(world: tuple[Servic
         warm.snapshot(uow, now=clock.now())
         warm.snapshot(uow, now=clock.now())
     assert (warm.stats.fresh, warm.stats.warm, warm.stats.rebuilt) == (2, 0, 0)
+
+
+def test_a_time_lock_whose_start_has_passed_stops_fixing_the_start_without_a_new_read(
+    world: tuple[Services, FixedClock],
+) -> None:
+    services, clock = world
+    order_id = create(services, 0)  # auto-dispatched: booked, with an ETA
+    with services.uow_factory() as uow:
+        order = uow.orders.get(order_id)
+        assert order is not None and order.planned_start is not None
+        start, version = order.planned_start, order.version
+    services.bus.handle(cmd.UpdateWorkOrder(order_id=order_id, changes={"lock": "time"}, expected_version=version))
+
+    def pin() -> PinKind | None:
+        problem = both(services, clock)
+        return next(v.pin for t in problem.technicians for v in t.route if v.order_id == order_id)
+
+    assert pin() is PinKind.LOCKED_TIME
+    clock.advance(seconds=int((start - clock.now()).total_seconds()) + 60)  # same hour, past the locked start
+    rebuilt = warm_of(services).stats.rebuilt
+    assert pin() is PinKind.LOCKED
+    assert warm_of(services).stats.rebuilt == rebuilt
