@@ -170,6 +170,8 @@ def cost_breakdown(
     long the customer waits for the visit, at `waiting_rate` per second."""
     added_travel = replay.travel - schedule.travel
     overtime = max(0, replay.home_arrival - schedule.tech.shift_end) - schedule.overtime
+    # the visits pushed later keep their customers waiting longer: that counts like the new wait
+    knock_on = replay.waited - schedule.waited - stop.waiting_rate * start
     return CostBreakdown(
         added_travel_seconds=added_travel,
         added_distance_metres=replay.distance - schedule.distance,
@@ -182,7 +184,8 @@ def cost_breakdown(
         workload=params.workload_balance_weight * max(0.0, workload - average_work),
         preference=preference,
         waiting_seconds=waiting_seconds,
-        waiting=waiting_rate * waiting_seconds,
+        waiting=waiting_rate * waiting_seconds + max(0.0, knock_on),
+        delay_cost=max(0.0, knock_on),
     )
 
 
@@ -287,6 +290,8 @@ def _bounds(
     bound += params.workload_balance_weight * np.maximum(0.0, workload - team.average_work)
     if plain.deadline is not None:
         bound += np.maximum(0, start - plain.deadline) * plain.lateness_rate
+    ready = problem.now if plain.window_start <= problem.now else plain.window_start
+    bound += np.maximum(0, start - ready) * plain.waiting_rate
     chosen = np.flatnonzero(picked)
     ordered = chosen[np.lexsort((rows.index[chosen], team.id_rank[techs[chosen]], bound[chosen]))]
     return Bounds(bound[ordered].tolist(), techs[ordered].tolist(), rows.index[ordered].tolist(), in_time)

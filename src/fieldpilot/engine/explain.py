@@ -31,7 +31,8 @@ class CostBreakdown:
     workload: float
     preference: float  # <= 0: a bonus for a technician who served the customer or asset before
     waiting_seconds: int = 0  # how long the customer waits for this visit to start
-    waiting: float = 0.0
+    waiting: float = 0.0  # this customer's wait plus the extra wait of the visits pushed later
+    delay_cost: float = 0.0  # the part of `waiting` due to visits pushed later
 
     @property
     def total(self) -> float:
@@ -47,6 +48,7 @@ class CostBreakdown:
             "preference": round(self.preference, 3),
             "waiting": round(self.waiting, 3),
             "waiting_seconds": self.waiting_seconds,
+            "delay_cost": round(self.delay_cost, 3),
             "added_travel_seconds": self.added_travel_seconds,
             "added_distance_metres": self.added_distance_metres,
             "lateness_seconds": self.lateness_seconds,

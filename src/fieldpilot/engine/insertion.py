@@ -45,6 +45,7 @@ __all__ = [
     "insert",
     "plan_of",
     "rank_candidates",
+    "with_technician",
 ]
 
 _DEFAULT_PARAMS = DispatchParams()
@@ -178,7 +179,7 @@ def without_order(problem: DispatchProblem, order_id: str) -> DispatchProblem:
     if visit.pin is not None:
         raise InvalidInput("order_id", f"order {order_id} is pinned ({visit.pin}) on {holder}")
     route = tuple(v for v in tech.route if v.order_id != order_id)
-    return _with_technician(problem, replace(tech, route=route))
+    return with_technician(problem, replace(tech, route=route))
 
 
 def apply_assignment(
@@ -193,10 +194,10 @@ def apply_assignment(
     route = list(tech.route)
     route.insert(candidate.position, visit)
     moved = replace(tech, route=tuple(route))
-    derived = _with_technician(problem, moved)
+    derived = with_technician(problem, moved)
     schedule = cached_schedule(derived, moved, params=params)
     timed = tuple(replace(v, planned_start=s) for v, s in zip(moved.route, schedule.starts, strict=True))
-    return _with_technician(derived, replace(moved, route=timed))
+    return with_technician(derived, replace(moved, route=timed))
 
 
 def plan_of(problem: DispatchProblem, *, params: DispatchParams = _DEFAULT_PARAMS) -> Plan:
@@ -205,7 +206,7 @@ def plan_of(problem: DispatchProblem, *, params: DispatchParams = _DEFAULT_PARAM
     return Plan(routes=routes, unplanned=tuple(o.id for o in problem.unplanned_orders()))
 
 
-def _with_technician(problem: DispatchProblem, tech: TechnicianState) -> DispatchProblem:
+def with_technician(problem: DispatchProblem, tech: TechnicianState) -> DispatchProblem:
     """The problem with one technician's route changed. The callers only take a visit out of a route
     or put one of the problem's unplanned orders in (at a checked position), which keeps the problem
     valid, so the whole-problem checks are not run again; the order index is shared."""

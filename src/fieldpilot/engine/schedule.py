@@ -51,6 +51,7 @@ class Stop:
     deadline: int | None
     lateness_rate: float  # cost per second past the SLA deadline
     time_locked: bool = False  # the window is the dispatcher's locked start, nothing else
+    waiting_rate: float = 0.0  # cost per second the customer waits for the visit to start
 
 
 class Failure(NamedTuple):
@@ -68,6 +69,7 @@ class Cursor(NamedTuple):
     travel: int
     distance: int
     lateness: float
+    waited: float = 0.0  # sum of waiting_rate x start over the stops so far
 
 
 @dataclass(slots=True)
@@ -84,6 +86,7 @@ class Replay:
     travel: int = 0
     distance: int = 0
     lateness: float = 0.0
+    waited: float = 0.0  # sum of waiting_rate x start over the route
 
     @property
     def feasible(self) -> bool:
@@ -124,6 +127,7 @@ def make_stop(
         * params.priority_weights[order.priority - 1]
         * params.tier_weights[order.customer_tier],
         time_locked=time_locked,
+        waiting_rate=params.waiting_cost_per_second(priority=order.priority, tier=order.customer_tier),
     )
 
 
@@ -144,7 +148,7 @@ class RouteScheduler:
 
     def start_cursor(self) -> Cursor:
         tech = self.tech
-        return Cursor(max(tech.earliest_start, tech.shift_start), tech.start_location, 0, 0, 0, 0.0)
+        return Cursor(max(tech.earliest_start, tech.shift_start), tech.start_location, 0, 0, 0, 0.0, 0.0)
 
     def replay(  # one pass over the route, kept in one loop for speed
         self,
@@ -164,10 +168,11 @@ class RouteScheduler:
         out = Replay()
         tech, duration, breaks = self.tech, self.duration, self.breaks
         latest_end = tech.latest_end
-        t, loc, nb, travel, dist, late = cursor
+        now = self.problem.now
+        t, loc, nb, travel, dist, late, waited = cursor
         for i, stop in enumerate(stops):
             if record:
-                out.cursors.append(Cursor(t, loc, nb, travel, dist, late))
+                out.cursors.append(Cursor(t, loc, nb, travel, dist, late, waited))
             while nb < len(breaks):
                 brk = breaks[nb]
                 if stop.fixed_start is not None and max(t, brk.start) + brk.duration > stop.fixed_start:
@@ -218,11 +223,14 @@ class RouteScheduler:
                     out.failure = out.failure or Failure(kind, stop.order_id, start)
             if stop.deadline is not None and start > stop.deadline:
                 late += (start - stop.deadline) * stop.lateness_rate
+            waited += stop.waiting_rate * start
             if i == 0:
                 out.first_start = start
             if record:
                 out.starts.append(start)
             t = start + stop.duration
+            if stop.fixed_start is not None and t < now:
+                t = now  # a visit under way that overran its estimate is not over before now
             loc = stop.location
             if i and rejoin is not None:
                 k = rejoin_at + i  # index, in the cached route, of the cursor after this stop
@@ -231,10 +239,11 @@ class RouteScheduler:
                     out.travel = travel + rejoin.travel - old.travel
                     out.distance = dist + rejoin.distance - old.distance
                     out.lateness = late + rejoin.lateness - old.lateness
+                    out.waited = waited + rejoin.waited - old.waited
                     out.home_arrival = rejoin.home_arrival
                     return out
         if record:
-            out.cursors.append(Cursor(t, loc, nb, travel, dist, late))
+            out.cursors.append(Cursor(t, loc, nb, travel, dist, late, waited))
         while nb < len(breaks):
             brk = breaks[nb]
             if t + duration(loc, tech.end_location, t) <= brk.start:
@@ -254,6 +263,7 @@ class RouteScheduler:
         out.travel = travel + leg
         out.distance = dist + self.problem.matrix.distance(loc, tech.end_location)
         out.lateness = late
+        out.waited = waited
         if out.home_arrival > latest_end and stops:
             failure = Failure("shift_end", stops[-1].order_id, out.home_arrival)
             out.failure = out.failure or failure
@@ -274,6 +284,7 @@ class RouteSchedule:
     travel: int
     distance: int
     lateness: float
+    waited: float  # sum of waiting_rate x start over the route (differences are waiting costs)
     failure: Failure | None
     service: int  # seconds of work on site
     arrivals: list[int]
@@ -338,6 +349,7 @@ def schedule_route(
         travel=replay.travel,
         distance=replay.distance,
         lateness=replay.lateness,
+        waited=replay.waited,
         failure=replay.failure,
         service=sum(s.duration for s in stops),
         arrivals=replay.arrivals,

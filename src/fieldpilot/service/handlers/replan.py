@@ -27,6 +27,7 @@ from fieldpilot.domain.work_order import OrderLock, OrderStatus, WorkOrder
 from fieldpilot.engine.candidates import eta_window
 from fieldpilot.engine.checker import check_plan
 from fieldpilot.engine.costing import plan_cost
+from fieldpilot.engine.improve import relocate
 from fieldpilot.engine.insertion import plan_of
 from fieldpilot.engine.params import DispatchParams
 from fieldpilot.engine.problem import DispatchProblem
@@ -119,6 +120,19 @@ def _version(uow: UnitOfWork, order_id: str) -> int:
 
 
 def _best_plan(
+    problem: DispatchProblem, *, command: cmd.Replan, dispatch: DispatchDeps, share: float = 1.0
+) -> tuple[DispatchProblem, str]:
+    """The better of the solver's plan (when valid) and greedy re-insertion, then improved by
+    relocating single visits under the plan yardstick (which weighs the customers' waiting); the
+    solver gets `share` of the command's budget."""
+    best, source = _first_plan(problem, command=command, dispatch=dispatch, share=share)
+    improved = relocate(best, params=dispatch.params)
+    if improved.moves:
+        return improved.problem, f"{source} + {improved.moves} relocations"
+    return best, source
+
+
+def _first_plan(
     problem: DispatchProblem, *, command: cmd.Replan, dispatch: DispatchDeps, share: float = 1.0
 ) -> tuple[DispatchProblem, str]:
     """The solver's plan when it is valid and better than greedy re-insertion, else greedy's; the
