@@ -428,6 +428,8 @@ def carry_schedules(previous: DispatchProblem, problem: DispatchProblem) -> int:
         if any(before.get(v.order_id) is not after.get(v.order_id) for v in tech.route):
             continue
         schedule: RouteSchedule = found[1]
+        if previous.now != problem.now and any(s.fixed_start is not None for s in schedule.stops):
+            continue  # a visit under way ends no earlier than "now", which has moved
         memo[("schedule", tech.id)] = (found[0], replace(schedule, scheduler=RouteScheduler(problem, tech)))
         carried += 1
     return carried

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pytest
 
@@ -274,20 +273,3 @@ def test_rejects_malformed_logs_and_milestones(
 def test_an_unknown_policy_is_not_found() -> None:
     with pytest.raises(NotFound):
         sla([start(local("2026-11-30 08:00"), "p9")], "2026-11-30 09:00")
-
-
-def test_a_month_long_log_of_twenty_entries_computes_in_well_under_a_millisecond() -> None:
-    first = local("2026-11-02 08:00")
-    log = [start(first)]
-    for step in range(1, 20):
-        moment = first + timedelta(hours=36 * step)
-        log.append([switch(moment, "p1" if step % 2 else "p3"), pause(moment), resume(moment)][step % 3])
-    now = first + timedelta(days=30)
-
-    runs = 200
-    began = time.perf_counter()
-    for _ in range(runs):
-        compute_sla(log, policies=POLICIES, milestones={}, now=now)
-    average = (time.perf_counter() - began) / runs
-
-    assert average < 0.002  # about 0.2 ms on a laptop; the bound leaves room for slow CI machines

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -64,7 +65,9 @@ def replan(command: cmd.Replan, uow: UnitOfWork, deps: HandlerDeps, dispatch: Di
         now = deps.clock.now()
         waiting = uow.orders.search(OrderQuery(statuses=frozenset({OrderStatus.NEW}), limit=100_000)).items
         problem = dispatch.snapshot(uow, now=now, include=[o.id for o in waiting])
-        versions = {o.id: _version(uow, o.id) for o in problem.orders}
+        stored = {o.id: uow.orders.get(o.id) for o in problem.orders}
+        versions = {key: -1 if order is None else order.version for key, order in stored.items()}
+        stale = _stale_promises(stored.values(), now=now)
     started = time.perf_counter()
     current = plan_cost(problem, params=params)
     problem, released = release_broken_promises(problem, params=params)
@@ -93,9 +96,10 @@ def replan(command: cmd.Replan, uow: UnitOfWork, deps: HandlerDeps, dispatch: Di
         "released_promises": list(released),
         "broken_promises": list(broken),
         "released_time_locks": list(unlocked),
+        "stale_promises": list(stale),
         "applied": False,
     }
-    if current - best_cost <= params.stability_threshold and not released and not unlocked:
+    if current - best_cost <= params.stability_threshold and not (released or unlocked or stale):
         return summary
     with uow:
         diff = _apply(
@@ -114,9 +118,19 @@ def replan(command: cmd.Replan, uow: UnitOfWork, deps: HandlerDeps, dispatch: Di
     return {**summary, "applied": True, **diff.__dict__}
 
 
-def _version(uow: UnitOfWork, order_id: str) -> int:
-    order = uow.orders.get(order_id)
-    return -1 if order is None else order.version
+def _stale_promises(orders: Iterable[WorkOrder | None], *, now: datetime) -> tuple[str, ...]:
+    """Booked orders whose promised window has already closed without a visit: the customer is
+    owed a new, honest window even when the plan itself does not change."""
+    return tuple(
+        sorted(
+            o.id
+            for o in orders
+            if o is not None
+            and o.status in (OrderStatus.ASSIGNED, OrderStatus.ACCEPTED)
+            and o.eta_window is not None
+            and o.eta_window.end <= now
+        )
+    )
 
 
 def _best_plan(
