@@ -55,7 +55,7 @@ bench-solvers: $(STAMP)
 	$(BIN)/python benchmarks/solver_quality.py $(SHARED)
 
 bench-simulation: $(STAMP)
-	$(BIN)/fieldpilot simulate --scenario metro --policies static,nearest,dynamic --seeds 10
+	$(BIN)/fieldpilot simulate --scenario metro --policies static,nearest,dynamic --seeds 10 --workers 2
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache fieldpilot.db* fieldpilot-demo.db*

@@ -49,3 +49,10 @@ def test_identical_bytes_across_processes_with_different_hash_seeds() -> None:
         for seed in ("1", "2")
     }
     assert len(digests) == 1
+
+
+def test_days_run_in_worker_processes_give_the_same_report_as_one_process(tiny: Scenario) -> None:
+    alone = run_comparison(tiny, ["static", "dynamic"], seeds=[3, 4])
+    shared = run_comparison(tiny, ["static", "dynamic"], seeds=[3, 4], workers=2)
+    assert metrics_json(shared) == metrics_json(alone)
+    assert order_rows(shared.results["dynamic"][4]) == order_rows(alone.results["dynamic"][4])

@@ -61,6 +61,9 @@ def simulate(
     replan_iterations: Annotated[
         int, typer.Option(min=1, help="Solver iterations per re-plan (iterations, not seconds: reproducible).")
     ] = REPLAN_ITERATIONS,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Processes to simulate days in parallel (results are the same as with 1).")
+    ] = 1,
 ) -> None:
     """Replay the same days under each policy through the real service layer and engine, print a
     comparison with relative changes against static and nearest, and write the report folder."""
@@ -93,7 +96,9 @@ def simulate(
         options = SimulationOptions(
             replan_iterations=replan_iterations, dispatch_params=str(dispatch_params) if dispatch_params else None
         )
-        comparison = run_comparison(base, chosen, seeds=seed_list, progress=advance, days=days, options=options)
+        comparison = run_comparison(
+            base, chosen, seeds=seed_list, progress=advance, days=days, options=options, workers=workers
+        )
     folder = out or Path("simulation-report") / base.name
     written = write_report(comparison, folder, charts=charts)
     console.print(comparison_table(comparison))
