@@ -192,7 +192,9 @@ def _windows(
         message = f"starts at {visit.start}, window {order.earliest_start}..{order.latest_start}"
         found.append(_v(ViolationCode.TIME_WINDOW, tech, order.id, message))
     promise = planned.promised_window if planned and planned.promised_window else order.promised_window
-    if promise is not None and not promise.widened(params.promise_tolerance).contains(visit.start):
+    if promise is not None and not params.keeps_promise(
+        priority=order.priority, start=visit.start, promised_start=promise.start, promised_end=promise.end
+    ):
         message = f"starts at {visit.start}, promised {promise.start}..{promise.end}"
         found.append(_v(ViolationCode.PROMISED_WINDOW, tech, order.id, message))
     return found

@@ -56,6 +56,9 @@ class DispatchParams:
     # a re-plan may move promised visits outside their window + tolerance only when the plan's cost
     # improves by more than this for every promise it breaks (the customers get a new ETA)
     promise_break_gain: float = 7200.0
+    # orders of priority P1..Pn may be served before their promised window opens (an emergency is
+    # welcome early; the customer is sent the earlier window); 0: every promise binds both ways
+    early_service_priorities: int = 2
     # parts detours
     warehouse_pickup_seconds: int = 600
     # decision records and offers
@@ -79,6 +82,8 @@ class DispatchParams:
         if any((not math.isfinite(v)) or v < 0 for v in self.tier_weights.values()):
             raise InvalidInput("tier_weights", "each weight must be a finite number >= 0")
         object.__setattr__(self, "tier_weights", _tiers(self.tier_weights))
+        if self.early_service_priorities > 4:
+            raise InvalidInput("early_service_priorities", "must be within 0..4 (P1..Pn, 0 for none)")
         if self.runners_up > 50 or self.offer_size < 1 or self.offer_size > 50:
             raise InvalidInput("offer_size", "runners_up must be <= 50 and offer_size within 1..50")
 
@@ -93,6 +98,13 @@ class DispatchParams:
 
     def waiting_cost_per_second(self, *, priority: int, tier: str) -> float:
         return self.waiting_weight * self.priority_weight(priority) * self.tier_weight(tier)
+
+    def keeps_promise(self, *, priority: int, start: int, promised_start: int, promised_end: int) -> bool:
+        """Whether a visit starting at `start` keeps the promised window (with the tolerance); an
+        order of an early-service priority may also come any time earlier."""
+        if start > promised_end + self.promise_tolerance:
+            return False
+        return priority <= self.early_service_priorities or start >= promised_start - self.promise_tolerance
 
     def unplanned_penalty(self, priority: int) -> int:
         return self.unplanned_penalties[priority - 1]

@@ -107,7 +107,9 @@ def make_stop(
     if promise is not None:
         tolerance = params.promise_tolerance
         promised = promise.end + tolerance < hi
-        lo, hi = max(lo, promise.start - tolerance), min(hi, promise.end + tolerance)  # lo > hi: a clash
+        if order.priority > params.early_service_priorities:  # an emergency may come earlier than promised
+            lo = max(lo, promise.start - tolerance)
+        hi = min(hi, promise.end + tolerance)  # lo > hi: a clash
     time_locked = visit is not None and visit.pin is PinKind.LOCKED_TIME
     if visit is not None and time_locked:  # the agreed start replaces the order's window and promise
         lo = hi = visit.planned_start

@@ -116,7 +116,9 @@ def broken_promises(promising: DispatchProblem, planned: DispatchProblem, *, par
         if promise is None or (visit is not None and visit.pin is PinKind.LOCKED_TIME):
             continue
         start = starts.get(order.id)
-        if start is None or not promise.widened(params.promise_tolerance).contains(start):
+        if start is None or not params.keeps_promise(
+            priority=order.priority, start=start, promised_start=promise.start, promised_end=promise.end
+        ):
             broken.append(order.id)
     return tuple(sorted(broken))
 

@@ -10,7 +10,7 @@ import pytest
 from fieldpilot.engine.checker import check_plan
 from fieldpilot.engine.costing import plan_cost
 from fieldpilot.engine.improve import relocate
-from fieldpilot.engine.insertion import evaluate_force_assign, insert, plan_of
+from fieldpilot.engine.insertion import apply_assignment, evaluate_force_assign, insert, plan_of
 from fieldpilot.engine.params import DispatchParams
 from fieldpilot.engine.problem import DispatchProblem, PinKind, PlannedVisit, Window
 from tests.unit.engine.builders import HOUR, MINUTE, a_problem, a_technician, an_order, with_route
@@ -124,3 +124,22 @@ def test_a_visit_under_way_that_overran_keeps_the_technician_busy_until_now() ->
 
     assert decision.assignment is not None
     assert decision.assignment.planned_start >= 10 * HOUR
+
+
+def test_an_emergency_may_be_served_before_its_promised_window_but_a_routine_visit_may_not() -> None:
+    promise = Window(12 * HOUR, 13 * HOUR)
+    for priority, early in ((1, True), (3, False)):
+        order = an_order(id="P", location=1, priority=priority, promised_window=promise)
+        problem = a_problem(technicians=[a_technician(id="T-1", start_location=1)], orders=[order])
+
+        decision = insert(problem, "P", params=PARAMS)
+
+        assert decision.assignment is not None
+        assert (decision.assignment.planned_start < promise.start - PARAMS.promise_tolerance) is early
+        assert check_plan(problem, plan_of(apply_assignment(problem, decision.assignment), params=PARAMS)) == []
+    assert (
+        DispatchParams(early_service_priorities=0).keeps_promise(
+            priority=1, start=0, promised_start=promise.start, promised_end=promise.end
+        )
+        is False
+    )
