@@ -241,6 +241,7 @@ def main() -> None:
             seed=args.seed,
             fresh=args.fresh,
             on_site=not args.not_started,
+            freeze_gc=args.freeze_gc,
         )
 
 

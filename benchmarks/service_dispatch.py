@@ -18,6 +18,7 @@ read. `--fresh` turns the warm snapshot off
 
 from __future__ import annotations
 
+import gc
 import random
 import statistics
 import sys
@@ -140,11 +141,21 @@ def _site(key: str, location: Location) -> Site:
 
 
 def measure(
-    *, technicians: int, visits: int, orders: int, seed: int, fresh: bool = False, on_site: bool = True
+    *,
+    technicians: int,
+    visits: int,
+    orders: int,
+    seed: int,
+    fresh: bool = False,
+    on_site: bool = True,
+    freeze_gc: bool = False,
 ) -> None:
     began = time.perf_counter()
     services, clock, sites = company(technicians=technicians, visits=visits, seed=seed, fresh=fresh, on_site=on_site)
     setup = time.perf_counter() - began
+    if freeze_gc:  # what a long-lived server does once loaded: no full GC walks over what it holds
+        gc.collect()
+        gc.freeze()
     rng = random.Random(seed + 1)
     wall: list[float] = []
     cpu: list[float] = []
@@ -168,6 +179,7 @@ def measure(
         assigned += view["status"] == "assigned"
     mode = "fresh snapshot per order" if fresh else "warm snapshot"
     mode += ", at work on their first visit" if on_site else ", no visit started yet"
+    mode += ", gc frozen after set-up" if freeze_gc else ""
     print(
         f"{technicians:>5} technicians x {visits} visits, service path ({mode}): {orders} orders "
         f"({assigned} assigned); set-up {setup:.0f} s, first order {first:.0f} ms"

@@ -150,17 +150,18 @@ def bootstrap(
     )
     live = live_traffic(settings)
     travel = travel or default_travel(settings, live)
+    params = (
+        DispatchParams.from_toml(settings.dispatch_params_path) if settings.dispatch_params_path else DispatchParams()
+    )
     dispatch_deps = DispatchDeps(
         travel=travel,
         traffic=None if live is None else LiveTrafficFeed(live),
-        params=DispatchParams.from_toml(settings.dispatch_params_path)
-        if settings.dispatch_params_path
-        else DispatchParams(),
+        params=params,
         timezone=settings.timezone,
         late_threshold_seconds=settings.late_threshold_minutes * 60,
         solver=solver or pyvrp_solver,
         max_iterations=settings.replan_max_iterations,
-        snapshots=WarmSnapshots(travel, settings.timezone),
+        snapshots=WarmSnapshots(travel, settings.timezone, params),
     )
     handlers: dict[type[cmd.Command], CommandHandler] = {
         kind: partial(handler, deps=deps) for kind, handler in COMMAND_HANDLERS.items()

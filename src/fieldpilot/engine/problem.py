@@ -389,6 +389,33 @@ class DispatchProblem:
                 if visit.restock and not 0 <= visit.restock.warehouse < len(self.warehouses):
                     raise InvalidInput("restock", f"unknown warehouse {visit.restock.warehouse}")
 
+    @classmethod
+    def assembled(
+        cls,
+        *,
+        epoch: datetime,
+        technicians: tuple[TechnicianState, ...],
+        orders: tuple[OrderRequest, ...],
+        locations: tuple[Location, ...],
+        matrix: TravelMatrix,
+        warehouses: tuple[WarehouseStock, ...],
+        now: int,
+    ) -> DispatchProblem:
+        """A problem from parts the caller keeps valid (unique ids, routes over its orders, no order in
+        two routes, places inside the matrix), without the whole-problem checks of the constructor."""
+        problem = object.__new__(cls)
+        for name, value in (
+            ("epoch", epoch),
+            ("technicians", technicians),
+            ("orders", orders),
+            ("locations", locations),
+            ("matrix", matrix),
+            ("warehouses", warehouses),
+            ("now", now),
+        ):
+            object.__setattr__(problem, name, value)
+        return problem
+
     def derived(self, technicians: tuple[TechnicianState, ...]) -> DispatchProblem:
         """The same problem with other technician states, for callers that keep it valid (same ids,
         routes over its orders, no order in two routes): not checked again, the order index shared."""

@@ -413,25 +413,27 @@ def cached_schedule(problem: DispatchProblem, tech: TechnicianState, *, params: 
     return schedule
 
 
-def carry_schedules(previous: DispatchProblem, problem: DispatchProblem) -> int:
+def carry_schedules(previous: DispatchProblem, problem: DispatchProblem) -> frozenset[str]:
     """Reuse in `problem` the route schedules cached on `previous` that still hold there: the same
     technician object, the same request object for every visit of the route and the same warehouses.
     The caller vouches that `problem`'s travel matrix agrees with `previous`'s on every place
     `previous` has (e.g. the same matrix grown by new places, with the same congestion profile).
-    Returns how many schedules were carried."""
+    Returns the ids of the technicians found unchanged (whether or not a schedule was cached)."""
     if previous.warehouses != problem.warehouses or previous.matrix.congestion != problem.matrix.congestion:
-        return 0
+        return frozenset()
     before, after = previous.orders_by_id, problem.orders_by_id
-    memo, carried = problem.memo, 0
+    known = previous.technicians_by_id
+    memo, unchanged = problem.memo, []
     for tech in problem.technicians:
-        found = previous.memo.get(("schedule", tech.id))
-        if not isinstance(found, tuple) or found[1].tech is not tech:
+        if known.get(tech.id) is not tech:
             continue
         if any(before.get(v.order_id) is not after.get(v.order_id) for v in tech.route):
             continue
-        schedule: RouteSchedule = found[1]
-        if previous.now != problem.now and any(s.fixed_start is not None for s in schedule.stops):
-            continue  # a visit under way ends no earlier than "now", which has moved
-        memo[("schedule", tech.id)] = (found[0], replace(schedule, scheduler=RouteScheduler(problem, tech)))
-        carried += 1
-    return carried
+        found = previous.memo.get(("schedule", tech.id))
+        if isinstance(found, tuple) and found[1].tech is tech:
+            schedule: RouteSchedule = found[1]
+            if previous.now != problem.now and any(s.fixed_start is not None for s in schedule.stops):
+                continue  # a visit under way ends no earlier than "now", which has moved
+            memo[("schedule", tech.id)] = (found[0], replace(schedule, scheduler=RouteScheduler(problem, tech)))
+        unchanged.append(tech.id)
+    return frozenset(unchanged)

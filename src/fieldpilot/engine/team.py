@@ -132,9 +132,32 @@ def free_flow_work(problem: DispatchProblem, tech: TechnicianState) -> int:
     return total + rows[here, tech.end_location]
 
 
-def _build(problem: DispatchProblem, *, params: DispatchParams) -> TeamIndex:
+def carry_team(
+    previous: DispatchProblem, problem: DispatchProblem, unchanged: frozenset[str], *, params: DispatchParams
+) -> None:
+    """Build `problem`'s team index from `previous`'s for the `unchanged` technicians (as found by
+    `engine.schedule.carry_schedules`, at the same index): their workload and insertion-position rows
+    are reused."""
+    found = previous.memo.get(("team_index",))
+    if not isinstance(found, TeamIndex) or not (found.params is params or found.params == params):
+        return
+    before = previous.technicians
+    same = [
+        i < len(before) and before[i] is tech and tech.id in unchanged for i, tech in enumerate(problem.technicians)
+    ]
+    index = _build(problem, params=params, work=[found.work[i] if same[i] else None for i in range(len(same))])
+    index._positions.update((i, rows) for i, rows in found._positions.items() if same[i])
+    problem.memo[("team_index",)] = index
+
+
+def _build(
+    problem: DispatchProblem, *, params: DispatchParams, work: Sequence[float | None] | None = None
+) -> TeamIndex:
     techs = problem.technicians
-    work = np.array([free_flow_work(problem, t) for t in techs], dtype=np.float64)
+    known = work or [None] * len(techs)
+    totals = np.array(
+        [free_flow_work(problem, t) if w is None else w for t, w in zip(techs, known, strict=True)], dtype=np.float64
+    )
     on_shift = np.array([t.on_shift for t in techs], dtype=np.bool_)
     order = sorted(range(len(techs)), key=lambda i: techs[i].id)
     id_rank = np.empty(len(techs), dtype=np.int64)
@@ -147,8 +170,8 @@ def _build(problem: DispatchProblem, *, params: DispatchParams) -> TeamIndex:
         latest_end=np.array([t.latest_end for t in techs], dtype=np.int64),
         start_location=np.array([t.start_location for t in techs], dtype=np.int64),
         end_location=np.array([t.end_location for t in techs], dtype=np.int64),
-        work=work,
-        average_work=float(work[on_shift].mean()) if on_shift.any() else 0.0,
+        work=totals,
+        average_work=float(totals[on_shift].mean()) if on_shift.any() else 0.0,
         has_absences=np.array([bool(t.absences) for t in techs], dtype=np.bool_),
         id_rank=id_rank,
     )

@@ -76,7 +76,8 @@ def build_snapshot(
         customer = uow.customers.get(order.customer_id)
         if site is None or customer is None:
             continue
-        requests.append(_request(order, site, customer, places=places, epoch=epoch, now=now, policies=policies))
+        deadline = _arrival_deadline(order, policies=policies, now=now)
+        requests.append(_request(order, site, customer, places=places, epoch=epoch, now=now, deadline=deadline))
     known = {r.id for r in requests}
     positions = uow.positions.latest()
     technicians = []
@@ -212,10 +213,10 @@ def _request(
     places: _Places,
     epoch: datetime,
     now: datetime,
-    policies: Sequence[SlaPolicy],
+    deadline: datetime | None,
 ) -> OrderRequest:
+    """The order as the engine sees it; `deadline` is its arrival deadline (`_arrival_deadline`)."""
     window = order.time_window
-    deadline = _arrival_deadline(order, policies=policies, now=now)
     promised = _live_promise(order, now)
     return OrderRequest(
         id=order.id,

@@ -41,6 +41,7 @@ import numpy.typing as npt
 from fieldpilot.domain.resources import Customer, Site, Technician
 from fieldpilot.domain.values import Location
 from fieldpilot.domain.work_order import BOOKED_STATUSES, WorkOrder
+from fieldpilot.engine.params import DispatchParams
 from fieldpilot.engine.problem import (
     DispatchProblem,
     OrderRequest,
@@ -50,6 +51,7 @@ from fieldpilot.engine.problem import (
     WarehouseStock,
 )
 from fieldpilot.engine.schedule import carry_schedules
+from fieldpilot.engine.team import carry_team
 from fieldpilot.service.order_filters import order_sort_key
 from fieldpilot.service.ports import TravelBlocks, TravelTimes, travel_blocks
 from fieldpilot.service.sla_tracking import sla_status
@@ -66,12 +68,13 @@ from fieldpilot.service.snapshot import (
     snapshot_epoch,
 )
 from fieldpilot.service.unit_of_work import OrderQuery, StoreChanges, TechnicianPosition, UnitOfWork
-from fieldpilot.sla.policy import SlaPolicy
+from fieldpilot.sla.policy import Milestone, SlaPolicy
 
 # Changes to these kinds start the snapshot over (they are read for every order or technician).
 _STRUCTURAL = frozenset({"technicians", "sites", "customers", "sla_policies", "warehouses"})
 _BY_PLANNED_START = order_sort_key("planned_start")
 Ints = npt.NDArray[np.int64]
+_CHUNK = 256  # places per block computed at once
 
 
 class GrowingMatrix:
@@ -93,19 +96,22 @@ class GrowingMatrix:
             return
         capacity = self._durations.shape[0]
         if size > capacity:
-            bigger = max(2 * capacity, size + 256)
+            bigger = max(capacity + capacity // 4, size + 256)
             for name in ("_durations", "_distances"):
                 grown = np.zeros((bigger, bigger), dtype=np.int64)
                 grown[:done, :done] = getattr(self, name)[:done, :done]
                 setattr(self, name, grown)
-        new: Sequence[Location] = locations[done:size]
-        rows_dur, rows_dist = self.blocks.free_flow_block(new, locations[:size])
-        self._durations[done:size, :size] = rows_dur
-        self._distances[done:size, :size] = rows_dist
-        if done:
-            cols_dur, cols_dist = self.blocks.free_flow_block(locations[:done], new)
-            self._durations[:done, done:size] = cols_dur
-            self._distances[:done, done:size] = cols_dist
+        everything: Sequence[Location] = locations[:size]
+        for first in range(done, size, _CHUNK):  # in slices, so that no temporary grows with size^2
+            last = min(size, first + _CHUNK)
+            rows_dur, rows_dist = self.blocks.free_flow_block(locations[first:last], everything)
+            self._durations[first:last, :size] = rows_dur
+            self._distances[first:last, :size] = rows_dist
+        for first in range(0, done, _CHUNK):
+            last = min(done, first + _CHUNK)
+            cols_dur, cols_dist = self.blocks.free_flow_block(locations[first:last], locations[done:size])
+            self._durations[first:last, done:size] = cols_dur
+            self._distances[first:last, done:size] = cols_dist
         self.done = size
 
     def matrix(self, epoch: datetime) -> TravelMatrix:
@@ -164,17 +170,21 @@ class WarmStats:
 class WarmSnapshots:
     """A snapshot kept between dispatch commands of one process (see the module docstring)."""
 
-    def __init__(self, travel: TravelTimes, timezone: str) -> None:
+    def __init__(self, travel: TravelTimes, timezone: str, params: DispatchParams | None = None) -> None:
         self.travel = travel
         self.timezone = timezone
+        self.params = params or DispatchParams()  # the engine's, whose cached team index is carried
         self.blocks = travel_blocks(travel)
         self.stats = WarmStats()
         self._state: _State | None = None
+        self._matrix: GrowingMatrix | None = None  # kept across epochs, until live traffic moves
+        self._deadlines: dict[str, tuple[tuple[int, int, int], datetime | None]] = {}
         self._lock = threading.Lock()
 
     def invalidate(self) -> None:
         with self._lock:
-            self._state = None
+            self._state, self._matrix = None, None
+            self._deadlines.clear()
 
     def snapshot(self, uow: UnitOfWork, *, now: datetime, include: Iterable[str] = ()) -> DispatchProblem:
         wanted = list(include)
@@ -193,6 +203,8 @@ class WarmSnapshots:
                 or _STRUCTURAL & changes.committed.keys()
             ):
                 self.stats.rebuilt += 1
+                if "sla_policies" in changes.committed:
+                    self._deadlines.clear()
                 state = self._state = self._full(uow, self.blocks, epoch=epoch, now=now, revision=changes.revision)
             else:
                 self.stats.warm += 1
@@ -216,7 +228,10 @@ class WarmSnapshots:
         return False
 
     def _full(self, uow: UnitOfWork, blocks: TravelBlocks, *, epoch: datetime, now: datetime, revision: int) -> _State:
-        matrix = GrowingMatrix(blocks)
+        matrix = self._matrix
+        if matrix is None or matrix.revision != blocks.revision:
+            matrix = self._matrix = GrowingMatrix(blocks)
+            self._deadlines.clear()
         state = _State(
             revision=revision,
             epoch=epoch,
@@ -269,22 +284,37 @@ class WarmSnapshots:
         if site is None or customer is None:
             state.orders.pop(order.id, None)
             return None
+        deadline, paused = self._deadline(state, order, now=now)
         request = _request(
-            order, site, customer, places=state.matrix.places, epoch=state.epoch, now=now, policies=state.policies
+            order, site, customer, places=state.matrix.places, epoch=state.epoch, now=now, deadline=deadline
         )
-        status = sla_status(order, policies=state.policies, now=max(now, order.created_at))
         window = order.eta_window
         entry = _Order(
             order=order,
             request=request,
             sort_key=_BY_PLANNED_START(order),
             refresh_at=window.end if window is not None and window.end > now else None,
-            paused=status is not None and status.paused,
+            paused=paused,
         )
         state.orders[order.id] = entry
         if order.technician_id is not None:
             state.routes.setdefault(order.technician_id, set()).add(order.id)
         return entry
+
+    def _deadline(self, state: _State, order: WorkOrder, *, now: datetime) -> tuple[datetime | None, bool]:
+        """The order's arrival deadline and whether its SLA clock is paused; a running clock's deadline
+        is a fixed moment, kept until the order changes (its version, its SLA log, its milestones)."""
+        key = (order.version, len(order.sla_log), len(order.milestones))
+        found = self._deadlines.get(order.id)
+        if found is not None and found[0] == key:
+            return found[1], False
+        status = sla_status(order, policies=state.policies, now=max(now, order.created_at))
+        arrival = status.milestone(Milestone.ARRIVAL) if status else None
+        deadline = arrival.deadline if arrival and arrival.met_at is None else None
+        paused = status is not None and status.paused
+        if not paused:
+            self._deadlines[order.id] = (key, deadline)
+        return deadline, paused
 
     def _derive_tech(
         self, state: _State, tech: Technician, position: TechnicianPosition | None, *, now: datetime
@@ -335,10 +365,9 @@ class WarmSnapshots:
             if site is None or customer is None:
                 continue
             places = state.matrix.places
-            requests.append(
-                _request(order, site, customer, places=places, epoch=epoch, now=now, policies=state.policies)
-            )
-        problem = DispatchProblem(
+            deadline, _ = self._deadline(state, order, now=now)
+            requests.append(_request(order, site, customer, places=places, epoch=epoch, now=now, deadline=deadline))
+        problem = DispatchProblem.assembled(  # valid by construction: ids are keys, routes hold known orders
             epoch=epoch,
             technicians=tuple(technicians),
             orders=tuple(requests),
@@ -347,7 +376,7 @@ class WarmSnapshots:
             warehouses=state.warehouses,
             now=clock,
         )
-        _carry_schedules(state.last, problem)
+        _carry_schedules(state.last, problem, params=self.params)
         state.last = problem
         return problem
 
@@ -360,8 +389,10 @@ def _pins(state: TechnicianState, order_id: str, kind: PinKind) -> bool:
     return any(v.order_id == order_id and v.pin is kind for v in state.route)
 
 
-def _carry_schedules(previous: DispatchProblem | None, problem: DispatchProblem) -> None:
-    """Route schedules of technicians whose state and route requests are the same objects still hold:
-    the matrix only grew by new places (same epoch, same travel revision)."""
+def _carry_schedules(previous: DispatchProblem | None, problem: DispatchProblem, *, params: DispatchParams) -> None:
+    """Route schedules (and the team index rows made from them) of technicians whose state and route
+    requests are the same objects still hold: the matrix only grew by new places (same epoch, same
+    travel revision)."""
     if previous is not None and previous.epoch == problem.epoch:
-        carry_schedules(previous, problem)
+        unchanged = carry_schedules(previous, problem)
+        carry_team(previous, problem, unchanged, params=params)

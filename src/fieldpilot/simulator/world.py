@@ -111,18 +111,21 @@ class SimulationSolver:
         params: DispatchParams,
         max_iterations: int | None = None,
     ) -> Plan:
-        from fieldpilot.engine.solvers.dispatch import solve
+        from fieldpilot.engine.solvers.dispatch import solve_batch
         from fieldpilot.engine.solvers.routing import SearchBudget
 
         self.runs += 1
         budget = SearchBudget(max_seconds=REPLAN_SAFETY_SECONDS, max_iterations=max_iterations or self.max_iterations)
         try:
-            plan: Plan = solve(problem, budget, seed=seed, params=params)
+            outcome = solve_batch(problem, budget, seed=seed, params=params)
         except Exception as error:
             self.failures += 1
             self.last_error = f"{type(error).__name__}: {error}"
             return plan_of(problem, params=params)
-        return plan
+        if outcome.declined:  # counted with the failures: the search did not run
+            self.failures += 1
+            self.last_error = f"declined: {outcome.declined}"
+        return outcome.plan
 
 
 @dataclass

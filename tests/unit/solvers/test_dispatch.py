@@ -215,3 +215,17 @@ def test_the_solver_never_moves_a_time_locked_visit(region_seed: int, seed: int,
     assert check_plan(problem, plan, params=PARAMS) == []
     visit = next(v for r in plan.routes for v in r.visits if v.order_id == order_id)
     assert (plan.technician_of(order_id), visit.start) == (tech_id, start)
+
+
+def test_a_model_too_large_for_the_profile_encoding_is_declined_and_the_current_plan_stands(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from fieldpilot.engine.insertion import plan_of
+    from fieldpilot.engine.solvers import pyvrp_backend
+
+    problem = planned_by_insertion(a_small_region(8), params=PARAMS)
+    monkeypatch.setattr(pyvrp_backend, "MAX_PROFILE_CELLS", 10)
+    outcome = solve_batch(problem, BUDGET, seed=1, params=PARAMS)
+    assert "routing profiles" in outcome.declined
+    assert outcome.search is None and not outcome.replaced_current
+    assert outcome.plan == plan_of(problem, params=PARAMS)

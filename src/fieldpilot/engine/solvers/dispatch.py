@@ -17,6 +17,7 @@ backend, the optimization library).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -28,7 +29,7 @@ from fieldpilot.engine.plan import Plan
 from fieldpilot.engine.problem import DispatchProblem, PlannedVisit, Restock, TechnicianState
 from fieldpilot.engine.schedule import schedule_route
 from fieldpilot.engine.solvers.dispatch_model import DispatchModel, build_model
-from fieldpilot.engine.solvers.pyvrp_backend import RESTRICTED_HISTORY, solve_routing
+from fieldpilot.engine.solvers.pyvrp_backend import RESTRICTED_HISTORY, ModelTooLarge, solve_routing
 from fieldpilot.engine.solvers.routing import (
     FoundRoute,
     RouteStop,
@@ -36,6 +37,8 @@ from fieldpilot.engine.solvers.routing import (
     SearchBudget,
     StopKind,
 )
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,7 @@ class BatchOutcome:
     replaced_current: bool
     violations: tuple[Violation, ...]
     search: RoutingResult | None
+    declined: str = ""  # why the search did not run (a model too large for the library's encoding)
 
     @property
     def gain(self) -> float:
@@ -69,13 +73,17 @@ def solve_batch(
     built = build_model(problem, params=params)
     if not built.model.jobs or not built.model.fleets:
         return BatchOutcome(current, current_cost, current_cost, False, current_violations, None)
-    result = solve_routing(
-        built.model,
-        stop,
-        seed=seed,
-        initial=_warm_start(problem, built),
-        acceptance_history=RESTRICTED_HISTORY,
-    )
+    try:
+        result = solve_routing(
+            built.model,
+            stop,
+            seed=seed,
+            initial=_warm_start(problem, built),
+            acceptance_history=RESTRICTED_HISTORY,
+        )
+    except ModelTooLarge as error:
+        log.warning("batch solver declined the model: %s; the current plan stands", error)
+        return BatchOutcome(current, current_cost, current_cost, False, current_violations, None, declined=str(error))
     candidate = _repaired(_with_routes(problem, built, result.routes), params=params)
     plan = plan_of(candidate, params=params)
     violations = tuple(check_plan(problem, plan, params=params))

@@ -143,8 +143,31 @@ def _profiles(
     return dists, durs, fleet_profile
 
 
+#: The most matrix cells (profiles x locations^2) a model may need. Every technician with visits tied to
+#: them (locked or promised) needs a profile of their own, so at region scale (hundreds of technicians,
+#: thousands of places) the matrices alone would take tens of gigabytes, twice (here and in PyVRP).
+MAX_PROFILE_CELLS = 64_000_000  # about 2 GB of int64 matrices in all
+
+
+class ModelTooLarge(ValueError):
+    """The model needs more profile matrices than MAX_PROFILE_CELLS allows."""
+
+
+def profile_cells(model: RoutingModel) -> tuple[int, int]:
+    """How many distinct profiles the model needs, and the matrix cells they take together."""
+    profiles = len({mask.tobytes() for mask in allowed_job_masks(model)})
+    size = len(model.depots) + len(model.jobs)
+    return profiles, profiles * size * size
+
+
 def to_problem_data(model: RoutingModel) -> pyvrp.ProblemData:
     """Build PyVRP's ProblemData: locations are the depots first, then one per job."""
+    profiles, cells = profile_cells(model)
+    if cells > MAX_PROFILE_CELLS:
+        raise ModelTooLarge(
+            f"{profiles} routing profiles over {len(model.depots) + len(model.jobs)} locations "
+            f"({cells:,} matrix cells, at most {MAX_PROFILE_CELLS:,})"
+        )
     loc = np.array([d.location for d in model.depots] + [j.location for j in model.jobs], dtype=np.intp)
     base_dist = np.ascontiguousarray(model.distance[np.ix_(loc, loc)], dtype=np.int64)
     base_dur = np.ascontiguousarray(model.duration[np.ix_(loc, loc)], dtype=np.int64)
