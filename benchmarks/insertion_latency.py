@@ -237,7 +237,7 @@ def main() -> None:
         service_dispatch.measure(
             technicians=count,
             visits=args.visits,
-            orders=min(args.orders, 200),
+            orders=min(args.orders, 120),
             seed=args.seed,
             fresh=args.fresh,
             on_site=not args.not_started,

@@ -6,13 +6,13 @@ engine insertion, booking, decision record, commit), as the API runs it.
     python benchmarks/insertion_latency.py --service-only --technicians 400 --orders 100 --not-started
 
 A seeded company: technicians in a 40 km region (Lyon), each with V visits already booked around
-their home from 08:15, on site at the first one (as at any moment of a working day: a technician
+their home from 08:05, on site at the first one (as at any moment of a working day: a technician
 is at a job or driving to one; `--not-started` has nobody started yet, the worst case, since the
-engine then re-times every route as the clock moves); new orders at random sites from 08:30, one
+engine then re-times every route as the clock moves); new orders at random sites from 08:20, one
 every 20 simulated seconds (the clock moves between orders, so the snapshot has to follow time).
 The store is the in-memory one with a change log (the simulator's); the dispatch snapshot is kept
-warm between orders (`service.warm_snapshot`), and the first order of each run pays for the full
-read. `--fresh` turns the warm snapshot off
+warm between orders (`service.warm_snapshot`); the first order of each run pays for the full read
+(as does the first order of every hour: the snapshot's epoch is the top of the hour). `--fresh` turns the warm snapshot off
 (every order reads the whole store, as with the SQL store, which keeps no change log).
 """
 
@@ -55,7 +55,7 @@ def company(
 ) -> tuple[Services, FixedClock, list[str]]:
     """A company with booked days; returns the services, the clock and the sites for new orders."""
     rng = random.Random(seed)
-    clock = FixedClock(MONDAY_8AM + timedelta(minutes=15))
+    clock = FixedClock(MONDAY_8AM + timedelta(minutes=5))
     db = MemoryDatabase()
     settings = Settings(
         environment="test",
@@ -115,7 +115,7 @@ def company(
                     action="assign",
                     expected_version=int(view["version"]),
                     technician_id=tech,
-                    planned_start=MONDAY_8AM + timedelta(minutes=15 + 40 * k),
+                    planned_start=MONDAY_8AM + timedelta(minutes=5 + 40 * k),
                 )
             )
             if k == 0 and on_site:  # the technician is at work on their first visit
@@ -125,7 +125,7 @@ def company(
                             order_id=str(view["id"]), action=action, expected_version=int(view["version"])
                         )
                     )
-    clock.advance(minutes=15)
+    clock.advance(minutes=15)  # 08:20: up to 120 orders 20 s apart stay inside the snapshot's hour
     new_sites = []
     for n in range(400):
         site = f"N-{n:04d}"
