@@ -82,7 +82,7 @@ def solve_batch(
             acceptance_history=RESTRICTED_HISTORY,
         )
     except ModelTooLarge as error:
-        log.warning("batch solver declined the model: %s; the current plan stands", error)
+        log.info("batch solver declined the model: %s; the current plan stands", error)
         return BatchOutcome(current, current_cost, current_cost, False, current_violations, None, declined=str(error))
     candidate = _repaired(_with_routes(problem, built, result.routes), params=params)
     plan = plan_of(candidate, params=params)
