@@ -12,8 +12,9 @@ engine then re-times every route as the clock moves); new orders at random sites
 every 20 simulated seconds (the clock moves between orders, so the snapshot has to follow time).
 The store is the in-memory one with a change log (the simulator's); the dispatch snapshot is kept
 warm between orders (`service.warm_snapshot`); the first order of each run pays for the full read
-(as does the first order of every hour: the snapshot's epoch is the top of the hour). `--fresh` turns the warm snapshot off
-(every order reads the whole store, as with the SQL store, which keeps no change log).
+(as does the first order of every hour: the snapshot's epoch is the top of the hour). `--fresh`
+turns the warm snapshot off (every order reads the whole store, as with the SQL store, which keeps
+no change log).
 """
 
 from __future__ import annotations
