@@ -96,6 +96,7 @@ COMMAND_HANDLERS: dict[type[cmd.Command], Callable[..., Any]] = {
 
 DISPATCH_HANDLERS: dict[type[cmd.Command], Callable[..., Any]] = {
     cmd.DispatchOrder: dispatch.dispatch_order,
+    cmd.MoveVisit: dispatch.move_visit,
     cmd.ReportPosition: positions.report_position,
     cmd.Replan: replan.replan,
     cmd.SetTrafficFactor: traffic.set_traffic_factor,

@@ -60,6 +60,9 @@ def test_console_shows_queue_map_board_and_alerts(page: Any, server: LiveServer)
 
 def test_dragging_a_visit_shows_what_it_breaks_then_moves_it_with_a_reason(page: Any, server: LiveServer) -> None:
     order_id, _, target = a_move_that_breaks_a_rule(server)
+    with server.services.uow_factory() as uow:
+        before = uow.orders.get(order_id)
+    assert before is not None
     sign_in(page, server, "/console", "dispatcher")
     page.wait_for_selector("main[data-ready]")
     drag(page, f".visit[data-order='{order_id}']", f".lane[data-technician='{target}']")
@@ -75,6 +78,9 @@ def test_dragging_a_visit_shows_what_it_breaks_then_moves_it_with_a_reason(page:
         order = uow.orders.get(order_id)
     assert order is not None and order.technician_id == target
     assert order.history[-1].reason == "customer asked for this technician"
+    # One atomic reassignment (MoveVisit), not an unassign followed by a forced assignment.
+    assert [h.action for h in order.history[len(before.history) :]] == ["reassign"]
+    assert order.version == before.version + 1
 
 
 def test_cancelling_a_move_changes_nothing(page: Any, server: LiveServer) -> None:

@@ -5,6 +5,7 @@ their location, position reports while on shift."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -67,6 +68,7 @@ def test_a_visit_completed_offline_reaches_the_server_when_back_online(phone: An
     stop = phone.locator(".stop").first
     order_id = stop.get_attribute("data-order")
     assert order_id
+    offline_from = server.clock.now()
     phone.context.set_offline(True)
     phone.locator("#net", has_text="offline").wait_for()
     for action in ("accept", "start_travel", "arrive", "complete"):
@@ -74,14 +76,26 @@ def test_a_visit_completed_offline_reaches_the_server_when_back_online(phone: An
     assert phone.locator("#pending").inner_text() == "4"
     assert status_of(server, order_id) is OrderStatus.ASSIGNED  # nothing left the phone
     screenshot(phone, "technician-offline")
-    phone.context.set_offline(False)
-    phone.locator("main[data-pending='0']").wait_for()
-    phone.locator(f".stop[data-order='{order_id}'][data-status='completed']").wait_for()
+    server.clock.current = offline_from + timedelta(minutes=40)  # the connection comes back later
+    try:
+        phone.context.set_offline(False)
+        phone.locator("main[data-pending='0']").wait_for()
+        phone.locator(f".stop[data-order='{order_id}'][data-status='completed']").wait_for()
+    finally:
+        server.clock.current = offline_from
     assert status_of(server, order_id) is OrderStatus.COMPLETED
     with server.services.uow_factory() as uow:
         order = uow.orders.get(order_id)
     assert order is not None
-    assert [h.action for h in order.history][-4:] == ["accept", "start_travel", "arrive", "complete"]
+    replayed = order.history[-4:]
+    assert [h.action for h in replayed] == ["accept", "start_travel", "arrive", "complete"]
+    # Filed at the time the technician tapped, offline (the phone's clock read against the
+    # server's), not when the connection returned 40 minutes later.
+    for entry in replayed:
+        assert offline_from <= entry.at < offline_from + timedelta(minutes=5), entry
+    assert [h.at for h in replayed] == sorted(h.at for h in replayed)
+    assert order.milestones["arrival"] == replayed[2].at
+    assert order.milestones["resolution"] == replayed[3].at
 
 
 def test_an_order_reassigned_meanwhile_is_shown_as_a_conflict(phone: Any, server: LiveServer) -> None:

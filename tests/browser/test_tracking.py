@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -21,6 +22,7 @@ def tracking_token(server: LiveServer, order_id: str) -> str:
 
 
 def move(server: LiveServer, order_id: str, technician_id: str) -> None:
+    """Move the visit to another technician, at the end of their day (a later ETA)."""
     headers = {"Authorization": f"Bearer {server.token('dispatcher')}"}
     with server.services.uow_factory() as uow:
         order = uow.orders.get(order_id)
@@ -34,6 +36,7 @@ def move(server: LiveServer, order_id: str, technician_id: str) -> None:
             "technician_id": technician_id,
             "reason": "customer's request",
             "expected_version": version,
+            "drop_at": (server.clock.now() + timedelta(hours=8)).isoformat(),
         },
         timeout=10,
     )

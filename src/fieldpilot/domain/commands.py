@@ -88,6 +88,9 @@ class TransitionWorkOrder(Command):
     reason: str = ""
     technician_id: str | None = None
     planned_start: datetime | None = None
+    # When the action really happened (a technician's device replaying actions taken offline);
+    # None: now. Checked against the clock and the order's previous transition.
+    occurred_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,20 @@ class DispatchOrder(Command):
     technician_id: str | None = None
     position: int | None = None
     reason: str = ""
+
+
+@dataclass(frozen=True)
+class MoveVisit(Command):
+    """The dispatcher drags a visit on the schedule board to a technician (the same or another)
+    and a place in their day, in one step: checked by the engine and applied whole, or not at all.
+    An order still waiting is assigned; an assigned one is reassigned (or only re-timed)."""
+
+    order_id: str
+    technician_id: str
+    expected_version: int | None
+    reason: str
+    position: int | None = None  # index in the target route; None: from `planned_start`, else best
+    planned_start: datetime | None = None  # where it was dropped on the board
 
 
 @dataclass(frozen=True)

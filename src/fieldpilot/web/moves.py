@@ -3,30 +3,27 @@
 `preview_move` is a pure read: the order is lifted out of its route (if it has one), placed on
 the target technician at the dropped time, and the engine's forced-assignment check lists what
 that breaks and what it costs, against the engine's best choice and against where it is now.
-`commit_move` sends the dispatcher's confirmed choice through the bus as a forced dispatch (an
-order already on a route is unassigned first, and restored if the forced dispatch fails).
+`commit_move` sends the dispatcher's confirmed choice through the bus as one MoveVisit command
+(the same check again, inside the transaction that applies it).
 
 May import: bootstrap, service, engine (not solvers), domain, the standard library.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from fieldpilot.bootstrap import Services
 from fieldpilot.domain import commands as cmd
-from fieldpilot.domain.errors import IllegalTransition, InvalidInput, NotFound, VersionMismatch
-from fieldpilot.domain.work_order import OrderStatus, WorkOrder
+from fieldpilot.domain.errors import IllegalTransition, InvalidInput, NotFound
+from fieldpilot.domain.work_order import WorkOrder
 from fieldpilot.engine.filters import clock_for
 from fieldpilot.engine.insertion import evaluate_force_assign
 from fieldpilot.engine.problem import DispatchProblem
+from fieldpilot.service.handlers.dispatch import MOVABLE, drop_position, released
 from fieldpilot.service.permissions import Actor
-from fieldpilot.service.snapshot import seconds
 from fieldpilot.web.board import snapshot
-
-MOVABLE = frozenset({OrderStatus.NEW, OrderStatus.ASSIGNED, OrderStatus.ACCEPTED})
 
 
 def _load(services: Services, order_id: str, *, now: datetime) -> tuple[WorkOrder, DispatchProblem]:
@@ -38,22 +35,6 @@ def _load(services: Services, order_id: str, *, now: datetime) -> tuple[WorkOrde
             raise IllegalTransition(current=order.status.value, action="move", allowed=[])
         problem = snapshot(services, uow, now=now, include=(order_id,))
     return order, released(problem, order_id)
-
-
-def released(problem: DispatchProblem, order_id: str) -> DispatchProblem:
-    """The problem with the order lifted out of whatever route holds it, promised or not."""
-    technicians = tuple(
-        replace(t, route=tuple(v for v in t.route if v.order_id != order_id)) for t in problem.technicians
-    )
-    return replace(problem, technicians=technicians)
-
-
-def drop_position(problem: DispatchProblem, technician_id: str, drop_at: datetime | None) -> int | None:
-    """Where in the route a visit dropped at `drop_at` goes: after every visit that starts earlier."""
-    if drop_at is None:
-        return None
-    second = seconds(problem.epoch, drop_at)
-    return sum(1 for v in problem.technician(technician_id).route if v.planned_start < second)
 
 
 def preview_move(
@@ -110,53 +91,18 @@ def commit_move(
     position: int | None,
     reason: str,
     expected_version: int,
+    planned_start: datetime | None = None,
 ) -> dict[str, Any]:
-    """The dispatcher confirmed: force the order onto the technician, with their reason."""
-    reason = reason.strip()
-    if not reason:
-        raise InvalidInput("reason", "say why you move this visit (it goes into the order's history)")
-    bus = services.bus
-    with services.uow_factory() as uow:
-        order = uow.orders.get(order_id)
-    if order is None:
-        raise NotFound("work order", order_id)
-    if order.version != expected_version:
-        raise VersionMismatch(kind="work order", expected=expected_version, actual=order.version)
-    if order.status not in MOVABLE:
-        raise IllegalTransition(current=order.status.value, action="move", allowed=[])
-    version = order.version
-    previous = (order.technician_id, order.planned_start)
-    if order.status is not OrderStatus.NEW:
-        view = bus.handle(
-            cmd.TransitionWorkOrder(
-                actor=actor.ref, order_id=order_id, action="unassign", expected_version=version, reason=reason
-            )
+    """The dispatcher confirmed: one MoveVisit command, applied whole or not at all."""
+    result: dict[str, Any] = services.bus.handle(
+        cmd.MoveVisit(
+            actor=actor.ref,
+            order_id=order_id,
+            technician_id=technician_id,
+            expected_version=expected_version,
+            reason=reason,
+            position=position,
+            planned_start=planned_start,
         )
-        version = int(view["version"])
-    try:
-        result: dict[str, Any] = bus.handle(
-            cmd.DispatchOrder(
-                actor=actor.ref,
-                order_id=order_id,
-                mode=cmd.DispatchChoice.FORCE,
-                expected_version=version,
-                technician_id=technician_id,
-                position=position,
-                reason=reason,
-            )
-        )
-    except Exception:
-        if previous[0] is not None:
-            bus.handle(
-                cmd.TransitionWorkOrder(
-                    actor=actor.ref,
-                    order_id=order_id,
-                    action="assign",
-                    expected_version=version,
-                    technician_id=previous[0],
-                    planned_start=previous[1],
-                    reason="move failed; restored",
-                )
-            )
-        raise
+    )
     return result

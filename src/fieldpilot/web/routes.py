@@ -44,6 +44,7 @@ class MoveIn(BaseModel):
     order_id: str = Field(min_length=1, max_length=64)
     technician_id: str = Field(min_length=1, max_length=64)
     position: int | None = Field(default=None, ge=0, le=1000)
+    drop_at: datetime | None = None
     reason: str = Field(default="", max_length=500)
     expected_version: int = Field(ge=1)
 
@@ -162,6 +163,7 @@ def create_web_router(services: Services, *, position_period_seconds: int = 60) 
             position=body.position,
             reason=body.reason,
             expected_version=body.expected_version,
+            planned_start=body.drop_at,
         )
 
     @router.get("/web/api/events")

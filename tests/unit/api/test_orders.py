@@ -3,6 +3,7 @@ idempotent creation, lists with filters and stable pagination, SLA state."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -384,3 +385,23 @@ def test_a_bad_lock_is_a_problem_naming_the_field(world: World, body: dict[str, 
     assert response.json()["field"] == field
     unchanged = world.client.get(f"{API}/orders/{order['id']}", headers=world.as_("admin")).json()
     assert (unchanged["lock"], unchanged["version"]) == ("none", 1)
+
+
+def test_a_replayed_field_action_keeps_the_time_it_happened(world: World) -> None:
+    order = world.assigned_order()
+    earlier = world.clock.now()
+    world.clock.current = earlier + timedelta(minutes=30)
+    response = world.act(order["id"], "accept", who="tech_a", occurred_at=(earlier + timedelta(minutes=5)).isoformat())
+    assert response.status_code == 200, response.text
+    history = world.client.get(f"{API}/orders/{order['id']}/history", headers=world.as_("admin")).json()
+    assert datetime.fromisoformat(history[-1]["at"]) == earlier + timedelta(minutes=5)
+
+
+@pytest.mark.parametrize("shift", [timedelta(hours=1), timedelta(minutes=-30)])
+def test_an_unbelievable_occurred_at_is_a_problem_naming_the_field(world: World, shift: timedelta) -> None:
+    order = world.assigned_order()
+    at = world.clock.now() + shift
+    response = world.act(order["id"], "accept", who="tech_a", occurred_at=at.isoformat())
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["field"] == "occurred_at"

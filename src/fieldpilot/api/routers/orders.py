@@ -186,6 +186,7 @@ def act_on_order(
         reason=body.reason,
         technician_id=body.technician_id,
         planned_start=body.planned_start,
+        occurred_at=body.occurred_at,
     )
     view: dict[str, Any] = bus.handle(command)
     set_etag(response, view["version"])

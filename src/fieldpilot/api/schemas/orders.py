@@ -89,6 +89,12 @@ class ActionRequest(InputModel):
     reason: Text = ""
     technician_id: ObjectId | None = None
     planned_start: AwareDatetime | None = None
+    occurred_at: AwareDatetime | None = Field(
+        default=None,
+        description="When the action really happened (a device replaying actions taken offline); "
+        "not ahead of the server's clock by more than 2 minutes, not before the order's previous "
+        "change. Default: now. Used for the history, milestones and the SLA clock.",
+    )
 
 
 class DispatchRequest(InputModel):

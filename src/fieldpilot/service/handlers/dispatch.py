@@ -9,7 +9,7 @@ the decision record is stored with the order, and the other visits of the route 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,7 +18,7 @@ from fieldpilot.domain.commands import DispatchChoice
 from fieldpilot.domain.errors import Conflict, IllegalTransition, InvalidInput, NotFound, SlotTaken, VersionMismatch
 from fieldpilot.domain.events import EtaChanged, OrderOffered
 from fieldpilot.domain.values import TimeWindow
-from fieldpilot.domain.work_order import OrderStatus, WorkOrder
+from fieldpilot.domain.work_order import HistoryEntry, OrderStatus, WorkOrder
 from fieldpilot.engine.explain import Candidate
 from fieldpilot.engine.insertion import apply_assignment, evaluate_force_assign, insert, rank_candidates
 from fieldpilot.engine.params import DispatchParams
@@ -26,7 +26,7 @@ from fieldpilot.engine.problem import DispatchProblem
 from fieldpilot.service.deps import HandlerDeps
 from fieldpilot.service.ports import BatchSolver, TrafficFeed, TravelTimes
 from fieldpilot.service.sla_tracking import refresh_sla
-from fieldpilot.service.snapshot import build_snapshot
+from fieldpilot.service.snapshot import build_snapshot, seconds
 from fieldpilot.service.unit_of_work import DecisionRecord, OrderQuery, UnitOfWork
 from fieldpilot.service.views import order_view
 from fieldpilot.service.warm_snapshot import WarmSnapshots
@@ -155,6 +155,85 @@ def grab_order(command: cmd.GrabOrder, uow: UnitOfWork, deps: HandlerDeps, dispa
         return {"order": order_view(order, sla=sla), "decision": {"id": record.id, **record.body}}
 
 
+# Visits a dispatcher may still move on the board: the technician has not set off yet.
+MOVABLE = frozenset({OrderStatus.NEW, OrderStatus.ASSIGNED, OrderStatus.ACCEPTED})
+
+
+def released(problem: DispatchProblem, order_id: str) -> DispatchProblem:
+    """The problem with the order lifted out of whatever route holds it, promised or not."""
+    technicians = tuple(
+        replace(t, route=tuple(v for v in t.route if v.order_id != order_id)) for t in problem.technicians
+    )
+    return replace(problem, technicians=technicians)
+
+
+def unpromised(problem: DispatchProblem, order_id: str) -> DispatchProblem:
+    """The problem without the customer's promised window for this order."""
+    orders = tuple(replace(o, promised_window=None) if o.id == order_id else o for o in problem.orders)
+    return replace(problem, orders=orders)
+
+
+def drop_position(problem: DispatchProblem, technician_id: str, drop_at: datetime | None) -> int | None:
+    """Where in the route a visit dropped at `drop_at` goes: after every visit that starts earlier."""
+    if drop_at is None:
+        return None
+    second = seconds(problem.epoch, drop_at)
+    return sum(1 for v in problem.technician(technician_id).route if v.planned_start < second)
+
+
+def move_visit(command: cmd.MoveVisit, uow: UnitOfWork, deps: HandlerDeps, dispatch: DispatchDeps) -> dict[str, Any]:
+    """Move a visit to a technician and a place in their day in one transaction: the engine's
+    forced-assignment check, the booking with the route re-timed, the decision record. A waiting
+    order is assigned, one on another technician reassigned (OrderReassigned; an accepted visit
+    goes back to assigned for the new technician to accept), one on the same technician re-timed.
+    Any refusal leaves everything as it was."""
+    reason = command.reason.strip()
+    if not reason:
+        raise InvalidInput("reason", "say why you move this visit (it goes into the order's history)")
+    with uow:
+        order = uow.orders.get(command.order_id)
+        if order is None:
+            raise NotFound("work order", command.order_id)
+        if command.expected_version is None:
+            raise InvalidInput("expected_version", "moving a visit needs the version it was shown at")
+        if command.expected_version != order.version:
+            raise VersionMismatch(kind="work order", expected=command.expected_version, actual=order.version)
+        if order.status not in MOVABLE:
+            raise IllegalTransition(current=order.status.value, action="move", allowed=allowed_actions(order.status))
+        now = deps.clock.now()
+        problem = released(
+            dispatch.snapshot(uow, now=now, include=[order.id]),
+            order.id,
+        )
+        if command.technician_id not in problem.technicians_by_id:
+            raise InvalidInput("technician_id", f"no active technician {command.technician_id!r}")
+        position = command.position
+        if position is None:
+            position = drop_position(problem, command.technician_id, command.planned_start)
+        forced = evaluate_force_assign(problem, order.id, command.technician_id, position, params=dispatch.params)
+        candidate = forced.candidate
+        if any(b.code == "PROMISED_WINDOW" for b in forced.broken):
+            # The dispatcher breaks the customer's window knowingly: they get one for the new time.
+            problem = unpromised(problem, order.id)
+            candidate = evaluate_force_assign(
+                problem, order.id, command.technician_id, position, params=dispatch.params
+            ).candidate
+        placed = apply_assignment(problem, candidate, params=dispatch.params)
+        previous = order.technician_id
+        if order.status is OrderStatus.NEW:
+            action: Action | None = Action.ASSIGN
+        elif previous != command.technician_id:
+            action = Action.REASSIGN
+        else:
+            action = None  # the same technician, another time: no change of status
+        _place(uow, order, placed, candidate=candidate, actor=command.actor, reason=reason, at=now, action=action)
+        body = {"mode": "move", "outcome": "assigned", "from_technician_id": previous, **forced.to_dict(problem)}
+        record = _record(uow, deps, order_id=order.id, at=now, kind="move", body=body)
+        sla = refresh_sla(order, policies=uow.sla_policies.list(limit=10_000), now=now)
+        uow.commit()
+        return {"order": order_view(order, sla=sla), "decision": {"id": record.id, **record.body}}
+
+
 def expire_offers(command: cmd.ExpireOffers, uow: UnitOfWork, deps: HandlerDeps, dispatch: DispatchDeps) -> int:
     """Offers nobody grabbed in time fall back to auto-assign; returns how many expired."""
     with uow:
@@ -205,8 +284,11 @@ def _place(
     actor: str,
     reason: str,
     at: datetime,
+    action: Action | None = Action.ASSIGN,
 ) -> None:
     """Book the order and re-time the route's other visits, under the technician's lock.
+    `action`: the lifecycle step that books it (assign, reassign), None for a re-timing on the
+    same technician.
 
     Everything is checked before anything changes: an order booked on the technician since the
     snapshot (not part of this route) that overlaps the new slot raises SlotTaken untouched."""
@@ -226,7 +308,21 @@ def _place(
             mate.planned_start = moment
             mate.version += 1
     order.planned_start = start
-    advance(order, Action.ASSIGN, at=at, actor=actor, reason=reason, technician_id=technician_id)
+    if action is None:
+        order.updated_at = at
+        order.history.append(
+            HistoryEntry(
+                at=at,
+                actor=actor,
+                action="move",
+                from_status=order.status,
+                to_status=order.status,
+                reason=reason,
+                technician_id=technician_id,
+            )
+        )
+    else:
+        advance(order, action, at=at, actor=actor, reason=reason, technician_id=technician_id)
     # Windows are closed ranges of start seconds; TimeWindow is half-open, hence the extra second.
     window = candidate.eta_window
     order.eta_window = TimeWindow(placed.moment(window.start), placed.moment(window.end) + timedelta(seconds=1))

@@ -7,7 +7,7 @@ turns a concurrent change into a Conflict at commit.
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from fieldpilot.domain import commands as cmd
@@ -32,6 +32,8 @@ from fieldpilot.service.views import order_view
 from fieldpilot.workflow import Action, advance, allowed_actions
 
 TRACKING_TOKEN_BYTES = 18  # 144 random bits
+# How far ahead of the server's clock a device's clock may be when it says when an action happened.
+OCCURRED_AT_SKEW = timedelta(minutes=2)
 
 UPDATABLE_FIELDS = frozenset(
     {
@@ -238,22 +240,45 @@ def transition_work_order(command: cmd.TransitionWorkOrder, uow: UnitOfWork, dep
                 )
             raise VersionMismatch(kind="work order", expected=command.expected_version, actual=order.version)
         now = deps.clock.now()
+        at = occurred_at(order, command.occurred_at, now=now)
         if action in (Action.ASSIGN, Action.REASSIGN):
             _book(uow, order, technician_id=command.technician_id, planned_start=command.planned_start)
         advance(
             order,
             action,
-            at=now,
+            at=at,
             actor=command.actor,
             reason=command.reason,
             technician_id=command.technician_id,
         )
         order.version += 1
         if action in (Action.ARRIVE, Action.COMPLETE) and order.technician_id:
-            _record_position_at_site(uow, order, technician_id=order.technician_id, at=now)
+            _record_position_at_site(uow, order, technician_id=order.technician_id, at=at)
         sla = refresh_sla(order, policies=uow.sla_policies.list(limit=10_000), now=now)
         uow.commit()
         return order_view(order, sla=sla)
+
+
+def occurred_at(order: WorkOrder, claimed: datetime | None, *, now: datetime) -> datetime:
+    """When an action happened: `claimed` (a device replaying what was done offline) if it is
+    believable - not ahead of the clock by more than the devices' usual skew, not before the
+    order's previous transition - else InvalidInput naming `occurred_at`. None: now."""
+    if claimed is None:
+        return now
+    if claimed.tzinfo is None or claimed.utcoffset() is None:
+        raise InvalidInput("occurred_at", "give a time with its UTC offset")
+    if claimed > now + OCCURRED_AT_SKEW:
+        raise InvalidInput(
+            "occurred_at",
+            f"{claimed.isoformat()} is in the future (server time {now.isoformat()}); check the device's clock",
+        )
+    # The SLA log is kept in time order too (a policy switch writes to it without a transition).
+    previous = max([order.created_at, *(h.at for h in order.history[-1:]), *(e.at for e in order.sla_log[-1:])])
+    if claimed < previous:
+        raise InvalidInput(
+            "occurred_at", f"{claimed.isoformat()} is before the order's previous change ({previous.isoformat()})"
+        )
+    return claimed
 
 
 def _record_position_at_site(uow: UnitOfWork, order: WorkOrder, *, technician_id: str, at: datetime) -> None:

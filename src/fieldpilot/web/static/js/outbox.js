@@ -5,16 +5,28 @@ import { api } from "./api.js";
 
 const QUEUE_KEY = "fieldpilot.outbox";
 const CONFLICT_KEY = "fieldpilot.conflicts";
+const OFFSET_KEY = "fieldpilot.clockOffset";
 
 const load = (key) => JSON.parse(localStorage.getItem(key) || "[]");
 const save = (key, value) => localStorage.setItem(key, JSON.stringify(value));
 
+// The server's clock as last seen (a device's clock may be wrong): what `occurred_at` is read from.
+export function noteServerTime(iso) {
+  const at = Date.parse(iso);
+  if (!Number.isNaN(at)) localStorage.setItem(OFFSET_KEY, String(at - Date.now()));
+}
+export function serverNow() {
+  return new Date(Date.now() + (Number(localStorage.getItem(OFFSET_KEY)) || 0)).toISOString();
+}
+
 export const outbox = {
   items: () => load(QUEUE_KEY),
   conflicts: () => load(CONFLICT_KEY),
+  // Each item carries when it was done (`occurred_at`, on the server's clock): replayed later,
+  // the server files it at that time, not at the time the connection came back.
   push(item) {
     const items = load(QUEUE_KEY);
-    items.push({ id: `${Date.now()}-${Math.random().toString(36).slice(2, 8)}`, queued_at: new Date().toISOString(), ...item });
+    items.push({ id: `${Date.now()}-${Math.random().toString(36).slice(2, 8)}`, occurred_at: serverNow(), ...item });
     save(QUEUE_KEY, items);
   },
   dismiss(id) { save(CONFLICT_KEY, load(CONFLICT_KEY).filter((c) => c.id !== id)); },
@@ -28,7 +40,8 @@ const TARGET = { accept: "accepted", decline: "new", start_travel: "en_route", a
 
 async function sendAction(auth, item, versions) {
   const send = (version) => api(auth, `/api/v1/orders/${item.order_id}/actions/${item.action}`, {
-    method: "POST", headers: { "If-Match": `"${version}"` }, body: item.reason ? { reason: item.reason } : {},
+    method: "POST", headers: { "If-Match": `"${version}"` },
+    body: { ...(item.reason ? { reason: item.reason } : {}), ...(item.occurred_at ? { occurred_at: item.occurred_at } : {}) },
   });
   try {
     return await send(versions[item.order_id] ?? item.base_version);
@@ -76,7 +89,7 @@ async function replayNow(auth) {
     try {
       if (failedOrders.has(item.order_id)) throw Object.assign(new Error("an earlier action on this order was refused"), { status: 409 });
       if (item.kind === "report") {
-        await api(auth, `/web/api/orders/${item.order_id}/field-report`, { method: "POST", body: item.body });
+        await api(auth, `/web/api/orders/${item.order_id}/field-report`, { method: "POST", body: { ...item.body, occurred_at: item.occurred_at } });
       } else {
         const view = await sendAction(auth, item, versions);
         versions[item.order_id] = view.version;

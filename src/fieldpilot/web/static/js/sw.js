@@ -1,6 +1,6 @@
 // The technician app's service worker: the app shell from the cache when the network is gone,
 // data never from the cache (the page keeps its own copy and its queue of actions).
-const CACHE = "fieldpilot-tech-v1";
+const CACHE = "fieldpilot-tech-v2";
 const SHELL = [
   "/technician",
   "/static/web/css/app.css",

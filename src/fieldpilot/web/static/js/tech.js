@@ -1,7 +1,7 @@
 // The technician's app: today's route, order detail, field actions that work offline, field
 // reports (notes, parts used, photos, signature), and position reports while on shift.
 import { api, el, hhmm, liveEvents, requireUser, session } from "./api.js";
-import { outbox, replay } from "./outbox.js";
+import { noteServerTime, outbox, replay } from "./outbox.js";
 
 const auth = session(localStorage); // the app is installed on the device: stay signed in
 const $ = (id) => document.getElementById(id);
@@ -38,6 +38,7 @@ async function sync() {
   try {
     await replay(auth);
     route = await api(auth, "/web/api/me/route");
+    noteServerTime(route.now);
     localStorage.setItem(ROUTE_KEY, JSON.stringify(route));
   } catch (error) {
     // Offline or the server is away: keep the copy we have.
