@@ -30,7 +30,7 @@ from fieldpilot.engine.plan import Plan
 from fieldpilot.engine.problem import DispatchProblem
 from fieldpilot.service import triggers
 from fieldpilot.service.deps import HandlerDeps
-from fieldpilot.service.handlers import dispatch, orders, positions, replan, resources, traffic, users
+from fieldpilot.service.handlers import dispatch, field, orders, positions, replan, resources, traffic, users
 from fieldpilot.service.handlers.dispatch import DispatchDeps
 from fieldpilot.service.messagebus import CommandHandler, EventHandler, MessageBus
 from fieldpilot.service.ports import (
@@ -92,6 +92,8 @@ COMMAND_HANDLERS: dict[type[cmd.Command], Callable[..., Any]] = {
     cmd.CreateUser: users.create_user,
     cmd.CreateApiKey: users.create_api_key,
     cmd.RevokeApiKey: users.revoke_api_key,
+    cmd.RecordFieldReport: field.record_field_report,
+    cmd.AcknowledgeAlert: field.acknowledge_alert,
 }
 
 DISPATCH_HANDLERS: dict[type[cmd.Command], Callable[..., Any]] = {

@@ -160,6 +160,34 @@ class MoveVisit(Command):
 
 
 @dataclass(frozen=True)
+class Image:
+    """An image as sent (JPEG or PNG bytes); metadata is stripped by the handler."""
+
+    media_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class RecordFieldReport(Command):
+    """A technician's report from a visit: notes, parts used, photos, the customer's signature."""
+
+    order_id: str
+    notes: str = ""
+    parts_used: Mapping[str, int] = field(default_factory=dict)
+    photos: tuple[Image, ...] = ()
+    signature: Image | None = None
+    occurred_at: datetime | None = None  # written offline at this time; None: now
+
+
+@dataclass(frozen=True)
+class AcknowledgeAlert(Command):
+    """A dispatcher saw an alert and is dealing with it."""
+
+    alert_id: str
+    name: str = ""  # who, as people read it (the actor is the reference)
+
+
+@dataclass(frozen=True)
 class ReportPosition(Command):
     """A technician's device reports where they are (feeds ETAs, lateness and the live map)."""
 

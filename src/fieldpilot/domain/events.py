@@ -135,3 +135,18 @@ class OrderOffered(Event):
     order_id: str
     technician_ids: tuple[str, ...]
     expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FieldReportAdded(Event):
+    order_id: str
+    entry_id: str
+    photos: int
+    signed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AlertAcknowledged(Event):
+    alert_id: str
+    by: str
+    at: datetime

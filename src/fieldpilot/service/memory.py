@@ -21,7 +21,10 @@ from fieldpilot.domain.events import Event
 from fieldpilot.domain.work_order import BOOKED_STATUSES, OPEN_STATUSES, WorkOrder
 from fieldpilot.service.order_filters import order_matches, order_sort_key
 from fieldpilot.service.unit_of_work import (
+    AlertAck,
+    Attachment,
     DecisionRecord,
+    FieldReportEntry,
     IdempotencyRecord,
     OrderQuery,
     OutboxMessage,
@@ -65,6 +68,9 @@ class MemoryDatabase:
     outbox: list[OutboxMessage] = field(default_factory=list)
     decisions: dict[str, list[DecisionRecord]] = field(default_factory=dict)
     positions: dict[str, TechnicianPosition] = field(default_factory=dict)
+    field_reports: list[FieldReportEntry] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
+    alert_acks: dict[str, AlertAck] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
     # The change log: every commit that changed something is a new revision; the log keeps the
     # (revision, kind, key) of the last CHANGE_LOG_SIZE changes, for caches derived from the store.
@@ -293,6 +299,59 @@ class MemoryPositions:
         return {k: found[k] for k in technician_ids if k in found}
 
 
+class MemoryFieldReports:
+    def __init__(self, db: MemoryDatabase) -> None:
+        self._db = db
+        self.new: list[tuple[FieldReportEntry, list[Attachment]]] = []
+
+    def add(self, entry: FieldReportEntry, attachments: Sequence[Attachment] = ()) -> None:
+        self.new.append((entry, list(attachments)))
+
+    def entries(self, order_id: str) -> list[FieldReportEntry]:
+        found = [*self._db.field_reports, *(e for e, _ in self.new)]
+        return [e for e in found if e.order_id == order_id]
+
+    def attachments(self, order_id: str, *, with_data: bool = False) -> list[Attachment]:
+        found = [*self._db.attachments, *(a for _, files in self.new for a in files)]
+        return [a if with_data else dataclasses.replace(a, data=b"") for a in found if a.order_id == order_id]
+
+    def attachment(self, order_id: str, attachment_id: str) -> Attachment | None:
+        return next((a for a in self._db.attachments if (a.order_id, a.id) == (order_id, attachment_id)), None)
+
+    def write(self) -> None:
+        for entry, files in self.new:
+            self._db.field_reports.append(entry)
+            self._db.attachments.extend(files)
+        self.new = []
+
+
+class MemoryAlertAcks:
+    def __init__(self, db: MemoryDatabase) -> None:
+        self._db = db
+        self.new: list[AlertAck] = []
+
+    def add(self, ack: AlertAck) -> None:
+        self.new.append(ack)
+
+    def get_many(self, alert_ids: Sequence[str]) -> dict[str, AlertAck]:
+        wanted = set(alert_ids)
+        found = {k: v for k, v in self._db.alert_acks.items() if k in wanted}
+        for ack in self.new:
+            if ack.alert_id in wanted:
+                found.setdefault(ack.alert_id, ack)
+        return found
+
+    def check(self) -> None:
+        for ack in self.new:
+            if ack.alert_id in self._db.alert_acks:
+                raise AlreadyExists("alert acknowledgement", ack.alert_id)
+
+    def write(self) -> None:
+        for ack in self.new:
+            self._db.alert_acks[ack.alert_id] = ack
+        self.new = []
+
+
 class MemoryUnitOfWork:
     """Commits are serialised by one lock, like a database with one writer."""
 
@@ -320,6 +379,8 @@ class MemoryUnitOfWork:
         self.outbox = MemoryOutbox(db)
         self.decisions = MemoryDecisions(db)
         self.positions = MemoryPositions(db)
+        self.field_reports = MemoryFieldReports(db)
+        self.alert_acks = MemoryAlertAcks(db)
         self._events = []
         self._recorded = []
         return self
@@ -350,6 +411,7 @@ class MemoryUnitOfWork:
             for record in self.idempotency.new:
                 if (record.scope, record.key) in self.db.idempotency:
                     raise Conflict(f"Idempotency-Key {record.key!r} is being used by a concurrent request")
+            self.alert_acks.check()
             events = self._pending_events()
             changed = self._changed()
             for repo in self._repositories():
@@ -360,6 +422,8 @@ class MemoryUnitOfWork:
                 self.db.decisions.setdefault(decision.order_id, []).append(decision)
             self.db.positions.update(self.positions.latest())
             self.positions.new = []
+            self.field_reports.write()
+            self.alert_acks.write()
             now = self._clock()
             for event in events:
                 self.db.outbox.append(OutboxMessage(len(self.db.outbox) + 1, event.name, event.payload(), now))
@@ -406,6 +470,8 @@ class MemoryUnitOfWork:
         self.idempotency.new = []
         self.decisions.new = []
         self.positions.new = []
+        self.field_reports.new = []
+        self.alert_acks.new = []
         self._recorded.clear()
 
     def collect_new_events(self) -> Iterator[Event]:

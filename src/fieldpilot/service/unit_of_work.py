@@ -175,6 +175,64 @@ class PositionStore(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class FieldReportEntry:
+    """One report sent from the field for an order: notes and parts used (its photos and the
+    signature are Attachments pointing at it)."""
+
+    id: str
+    order_id: str
+    technician_id: str | None
+    actor: str
+    at: datetime
+    notes: str = ""
+    parts_used: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """An image kept with a field report: a photo or the customer's signature (`kind`), its
+    bytes already stripped of location metadata. Listings may leave `data` empty."""
+
+    id: str
+    order_id: str
+    entry_id: str
+    kind: str  # "photo" | "signature"
+    media_type: str
+    data: bytes
+    at: datetime
+
+
+class FieldReportStore(Protocol):
+    def add(self, entry: FieldReportEntry, attachments: Sequence[Attachment] = ()) -> None: ...
+
+    def entries(self, order_id: str) -> list[FieldReportEntry]:
+        """The order's reports, oldest first."""
+        ...
+
+    def attachments(self, order_id: str, *, with_data: bool = False) -> list[Attachment]:
+        """The order's photos and signatures, oldest first (bytes only `with_data`)."""
+        ...
+
+    def attachment(self, order_id: str, attachment_id: str) -> Attachment | None: ...
+
+
+@dataclass(frozen=True)
+class AlertAck:
+    """Someone at the console acknowledged an alert: who (`actor` reference and `name`) and when."""
+
+    alert_id: str
+    actor: str
+    name: str
+    at: datetime
+
+
+class AlertAckStore(Protocol):
+    def add(self, ack: AlertAck) -> None: ...
+
+    def get_many(self, alert_ids: Sequence[str]) -> dict[str, AlertAck]: ...
+
+
 class UnitOfWork(Protocol):
     @property
     def skills(self) -> Repository[Skill]: ...
@@ -223,6 +281,12 @@ class UnitOfWork(Protocol):
 
     @property
     def positions(self) -> PositionStore: ...
+
+    @property
+    def field_reports(self) -> FieldReportStore: ...
+
+    @property
+    def alert_acks(self) -> AlertAckStore: ...
 
     def __enter__(self) -> Self: ...
 

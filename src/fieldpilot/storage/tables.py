@@ -21,6 +21,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -331,4 +332,37 @@ decisions = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("kind", String(64), nullable=False),
     Column("body", json_plain(), nullable=False),
+)
+
+field_reports = Table(
+    "field_reports",
+    metadata,
+    Column("id", KEY, primary_key=True),
+    Column("order_id", KEY, nullable=False, index=True),
+    Column("technician_id", KEY),
+    Column("actor", String(200), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("notes", Text, nullable=False),
+    Column("parts_used", json_plain(), nullable=False),
+)
+
+field_attachments = Table(
+    "field_attachments",
+    metadata,
+    Column("id", KEY, primary_key=True),
+    Column("order_id", KEY, nullable=False, index=True),
+    Column("entry_id", KEY, ForeignKey("field_reports.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("media_type", String(64), nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+)
+
+alert_acks = Table(
+    "alert_acks",
+    metadata,
+    Column("alert_id", String(200), primary_key=True),
+    Column("actor", String(200), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
 )

@@ -35,6 +35,7 @@ from fieldpilot.domain.work_order import WorkOrder
 from fieldpilot.service.unit_of_work import OutboxMessage, StoreChanges
 from fieldpilot.storage import tables
 from fieldpilot.storage.errors import translate
+from fieldpilot.storage.field_records import SqlAlertAcks, SqlFieldReports
 from fieldpilot.storage.mapping import start_mappers
 from fieldpilot.storage.positions import SqlPositions
 from fieldpilot.storage.records import (
@@ -85,6 +86,8 @@ class SqlAlchemyUnitOfWork:
         self.outbox = SqlOutbox(work)
         self.decisions = SqlDecisions(work)
         self.positions = SqlPositions(self.session)
+        self.field_reports = SqlFieldReports(self.session)
+        self.alert_acks = SqlAlertAcks(self.session)
         self.triage_rules = SqlRepository(work, TriageRule, tables.triage_rules.c.id, "triage rule")
         self._recorded = []
         return self
@@ -126,6 +129,8 @@ class SqlAlchemyUnitOfWork:
         self.idempotency.new = []
         self.decisions.new = []
         self.positions.new = []
+        self.field_reports.new = []
+        self.alert_acks.new = []
         self._recorded.clear()
 
     def record(self, event: Event) -> None:
@@ -169,6 +174,8 @@ class SqlAlchemyUnitOfWork:
         self.idempotency.write()
         self.decisions.write()
         self.positions.write()
+        self.field_reports.write()
+        self.alert_acks.write()
 
     def _write_objects(self) -> None:
         self.session.flush()

@@ -1,16 +1,14 @@
 """The dispatcher's queue and alerts: what needs a person now.
 
 Queue: unassigned and at-risk orders, soonest SLA deadline first. Alerts: SLA at risk or
-breached, technicians late for their next visit, a backlog above its threshold. An alert is
-acknowledged per process (the acknowledgement is a console aid, not a business fact).
+breached, technicians late for their next visit, a backlog above its threshold. Acknowledgements
+(who, when) are stored through the unit of work and survive a restart.
 
 May import: bootstrap, service, domain, the standard library.
 """
 
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,20 +21,6 @@ MAX_ROWS = 100_000
 AT_RISK = frozenset({"at_risk", "breached"})
 FAR_FUTURE = "9999-12-31T00:00:00+00:00"
 WAITING_FOR_TRAVEL = frozenset({OrderStatus.ASSIGNED.value, OrderStatus.ACCEPTED.value})
-
-
-@dataclass
-class Acknowledgements:
-    seen: dict[str, str] = field(default_factory=dict)  # alert id -> who acknowledged it
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def acknowledge(self, alert_id: str, actor: str) -> None:
-        with self.lock:
-            self.seen[alert_id] = actor
-
-    def by(self, alert_id: str) -> str | None:
-        with self.lock:
-            return self.seen.get(alert_id)
 
 
 def _open_views(services: Services, now: datetime) -> list[dict[str, Any]]:
@@ -79,9 +63,7 @@ def queue(services: Services, *, now: datetime) -> list[dict[str, Any]]:
     return rows
 
 
-def alerts(
-    services: Services, acks: Acknowledgements, *, now: datetime, backlog_threshold: int
-) -> list[dict[str, Any]]:
+def alerts(services: Services, *, now: datetime, backlog_threshold: int) -> list[dict[str, Any]]:
     late_after = timedelta(minutes=services.settings.late_threshold_minutes)
     found: list[dict[str, Any]] = []
     views = _open_views(services, now)
@@ -124,8 +106,12 @@ def alerts(
                 "action": "queue",
             }
         )
+    with services.uow_factory() as uow:
+        acks = uow.alert_acks.get_many([a["id"] for a in found])
     for alert in found:
-        alert["acknowledged_by"] = acks.by(alert["id"])
+        ack = acks.get(alert["id"])
+        alert["acknowledged_by"] = None if ack is None else ack.name
+        alert["acknowledged_at"] = None if ack is None else ack.at.isoformat()
     rank = {"critical": 0, "warning": 1}
     found.sort(key=lambda a: (a["acknowledged_by"] is not None, rank[a["severity"]], a["id"]))
     return found

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response, StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
 from fieldpilot.access import TokenGuard
 from fieldpilot.bootstrap import Services
@@ -60,6 +60,7 @@ class FieldReportIn(BaseModel):
     parts_used: dict[str, int] = Field(default_factory=dict)
     photos: list[str] = Field(default_factory=list, max_length=10)
     signature: str | None = Field(default=None, max_length=2_000_000)
+    occurred_at: AwareDatetime | None = None  # when it was written (queued offline); None: now
 
 
 def create_web_router(services: Services, *, position_period_seconds: int = 60) -> APIRouter:
@@ -69,8 +70,6 @@ def create_web_router(services: Services, *, position_period_seconds: int = 60) 
         raise ValueError("position_period_seconds must be 5..3600")
     router = APIRouter(include_in_schema=False)
     hub = hub_of(services.bus)
-    acks = operations.Acknowledgements()
-    reports = field.FieldReports()
     guard = TokenGuard()
     env = pages.environment()
 
@@ -132,14 +131,15 @@ def create_web_router(services: Services, *, position_period_seconds: int = 60) 
         request: Request, backlog_threshold: Annotated[int, Query(ge=0, le=100_000)] = 10
     ) -> list[dict[str, Any]]:
         actor(request, Permission.ORDER_LIST)
-        return operations.alerts(services, acks, now=now(), backlog_threshold=backlog_threshold)
+        return operations.alerts(services, now=now(), backlog_threshold=backlog_threshold)
 
-    @router.post("/web/api/alerts/{alert_id}/ack", status_code=204)
-    def acknowledge(alert_id: str, request: Request) -> Response:
+    @router.post("/web/api/alerts/{alert_id}/ack")
+    def acknowledge(alert_id: str, request: Request) -> dict[str, Any]:
         who = actor(request, Permission.ORDER_DISPATCH)
-        acks.acknowledge(alert_id[:200], who.name or who.ref)
-        hub.publish("AlertAcknowledged", {"id": alert_id[:200], "by": who.name})
-        return Response(status_code=204)
+        result: dict[str, Any] = services.bus.handle(
+            cmd.AcknowledgeAlert(actor=who.ref, alert_id=alert_id, name=who.name or who.ref)
+        )
+        return result
 
     @router.post("/web/api/moves/preview")
     def preview_move(body: MovePreviewIn, request: Request) -> dict[str, Any]:
@@ -190,7 +190,7 @@ def create_web_router(services: Services, *, position_period_seconds: int = 60) 
             "now": now().isoformat(),
             "position_period_seconds": position_period_seconds,
             "on_shift": field.on_shift(services, who.technician_id, now=now()),
-            "stops": field.todays_route(services, who.technician_id, reports=reports, now=now()),
+            "stops": field.todays_route(services, who.technician_id, now=now()),
         }
 
     @router.post("/web/api/me/position", status_code=204)
@@ -216,19 +216,28 @@ def create_web_router(services: Services, *, position_period_seconds: int = 60) 
         who = actor(request, Permission.ORDER_FIELD_WORK)
         order = queries.load_order(services.uow_factory, order_id)
         authorize(who, Permission.ORDER_FIELD_WORK, order=order)
-        report = reports.add(order_id=order_id, technician_id=order.technician_id, body=body.model_dump(), at=now())
-        hub.publish("FieldReportAdded", {"order_id": order_id})
-        return report.summary()
+        result: dict[str, Any] = services.bus.handle(
+            cmd.RecordFieldReport(
+                actor=who.ref,
+                order_id=order_id,
+                notes=body.notes,
+                parts_used=body.parts_used,
+                photos=tuple(field.decode_image(p) for p in body.photos),
+                signature=field.decode_image(body.signature, field="signature") if body.signature else None,
+                occurred_at=body.occurred_at,
+            )
+        )
+        return result
 
     @router.get("/web/api/orders/{order_id}/field-report/photos/{index}")
     def field_photo(order_id: str, index: int, request: Request) -> Response:
         who = actor(request, Permission.ORDER_READ)
         authorize(who, Permission.ORDER_READ, order=queries.load_order(services.uow_factory, order_id))
-        report = reports.get(order_id)
-        if report is None or not 0 <= index < len(report.photos):
+        with services.uow_factory() as uow:
+            found = field.photo(uow, order_id, index)
+        if found is None:
             raise NotFound("photo", f"{order_id}/{index}")
-        media, data = report.photos[index]
-        return Response(data, media_type=media, headers={"Cache-Control": "private, no-store"})
+        return Response(found.data, media_type=found.media_type, headers={"Cache-Control": "private, no-store"})
 
     # --- manager dashboard -----------------------------------------------------------------
 
