@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     dispatch_params_path: str | None = None
     # Minutes behind plan (from position reports) after which a re-plan is triggered.
     late_threshold_minutes: int = Field(default=15, ge=1, le=240)
+    # How often the technician app reports its position while on shift (seconds).
+    position_report_seconds: int = Field(default=60, ge=5, le=3600)
     # Re-planning: "background" (a worker thread, the server), "inline" (at once), or "off".
     replan_mode: Literal["background", "inline", "off"] = "background"
     replan_budget_seconds: float = Field(default=5.0, gt=0, le=300)

@@ -7,11 +7,12 @@ from typing import Any
 
 import httpx
 
-from fieldpilot.domain.commands import DispatchOrder
+from fieldpilot.domain.commands import DispatchOrder, Image, RecordFieldReport
 from fieldpilot.domain.work_order import OrderStatus
 from fieldpilot.service.unit_of_work import OrderQuery
 from tests.browser.conftest import screenshot, sign_in
 from tests.browser.server import LiveServer, start_server
+from tests.browser.test_technician import JPEG_WITH_GPS
 
 
 def a_move_that_breaks_a_rule(server: LiveServer) -> tuple[str, str, str]:
@@ -192,3 +193,38 @@ def test_the_map_uses_a_tile_server_when_one_is_configured(browser: Any) -> None
     finally:
         context.close()
         tiles.stop()
+
+
+def test_an_alert_is_acknowledged_and_the_acknowledgement_is_kept(page: Any, server: LiveServer) -> None:
+    sign_in(page, server, "/console", "dispatcher")
+    page.wait_for_selector("main[data-ready]")
+    alert = page.locator("#alerts li:not(.acked)").first
+    alert_id = alert.get_attribute("data-alert")
+    assert alert_id
+    alert.locator("button", has_text="Acknowledge").click()
+    page.locator(f"#alerts li.acked[data-alert='{alert_id}']", has_text="ack: dispatcher").wait_for()
+    with server.services.uow_factory() as uow:
+        ack = uow.alert_acks.get_many([alert_id])[alert_id]
+    assert ack.name == "dispatcher" and ack.at == server.clock.now()
+
+
+def test_the_order_detail_shows_the_technicians_field_report(page: Any, server: LiveServer) -> None:
+    sign_in(page, server, "/console", "dispatcher")
+    page.wait_for_selector("main[data-ready]")
+    visit = page.locator(f".lane[data-technician='{server.technician_id}'] .visit").first
+    order_id = visit.get_attribute("data-order")
+    assert order_id
+    server.services.bus.handle(
+        RecordFieldReport(
+            actor="test",
+            order_id=order_id,
+            notes="Pressure back to 1.5 bar",
+            parts_used={"gasket": 2},
+            photos=(Image("image/jpeg", JPEG_WITH_GPS),),
+        )
+    )
+    visit.dblclick()
+    report = page.locator("#field-report")
+    report.locator("img.thumb").wait_for()
+    assert "Pressure back to 1.5 bar" in report.inner_text() and "gasket × 2" in report.inner_text()
+    screenshot(page, "console-order-detail")

@@ -61,6 +61,8 @@ def test_the_route_lists_todays_visits_with_eta_and_navigation(phone: Any, serve
     assert phone.locator(".stop a", has_text="Navigate").first.get_attribute("href", timeout=1000)
     stops.first.locator("button", has_text="Details").click()
     assert "Required parts" in phone.locator("#detail").inner_text()
+    assert phone.locator("#detail #customer-history").count() == 1
+    assert "Customer history" in phone.locator("#detail").inner_text()
     screenshot(phone, "technician")
 
 

@@ -115,3 +115,28 @@ def test_the_dashboard_exports_one_row_per_figure() -> None:
     rows = dashboard_csv(dashboard(services, now=clock.now())).splitlines()
     assert rows[0] == "section,key,value"
     assert {r.split(",")[0] for r in rows[1:]} >= {"today", "orders_by_state", "sla_attainment"}
+
+
+def test_the_position_reporting_period_comes_from_the_settings() -> None:
+    import warnings
+
+    from fieldpilot.api.app import create_app
+    from fieldpilot.web import create_web_router
+
+    with warnings.catch_warnings():
+        from starlette.exceptions import StarletteDeprecationWarning
+
+        warnings.simplefilter("ignore", StarletteDeprecationWarning)
+        from fastapi.testclient import TestClient
+
+    services, _clock, passwords, _technician_id = demo_services({"position_report_seconds": 15})
+    app = create_app(services=services)
+    app.include_router(create_web_router(services))
+    with TestClient(app) as client:
+        token = client.post(
+            "/api/v1/auth/token", data={"username": "technician", "password": passwords["technician"]}
+        ).json()["access_token"]
+        route = client.get("/web/api/me/route", headers={"Authorization": f"Bearer {token}"}).json()
+    assert route["position_period_seconds"] == 15
+    with pytest.raises(ValueError, match="position_period_seconds"):
+        create_web_router(services, position_period_seconds=1)

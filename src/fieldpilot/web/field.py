@@ -23,6 +23,7 @@ from fieldpilot.service.unit_of_work import Attachment, OrderQuery, UnitOfWork
 
 DONE = frozenset({OrderStatus.COMPLETED, OrderStatus.CLOSED})
 MAX_DATA_URL_BYTES = MAX_IMAGE_BYTES
+HISTORY_ROWS = 50  # earlier orders of the customer shown in the app
 CLOSE_OUT_STEPS = (
     "Check in on arrival",
     "Diagnose and record the fault in the notes",
@@ -81,12 +82,16 @@ def todays_route(services: Services, technician_id: str, *, now: datetime) -> li
             site = uow.sites.get(order.site_id)
             customer = uow.customers.get(order.customer_id)
             asset = uow.assets.get(order.asset_id) if order.asset_id else None
-            past = []
-            if order.asset_id:
-                # The asset's earlier work (an asset has few orders; this stays small).
-                for other in uow.orders.search(OrderQuery(limit=10_000)).items:
-                    if other.asset_id == order.asset_id and other.id != order.id:
-                        past.append({"id": other.id, "service_type": other.service_type, "status": other.status.value})
+            # The customer's earlier work, newest first; the asset's is the part of it on this asset.
+            earlier = [
+                o
+                for o in uow.orders.search(
+                    OrderQuery(customer_id=order.customer_id, limit=HISTORY_ROWS, sort="created_at", descending=True)
+                ).items
+                if o.id != order.id
+            ]
+            customer_past = [_past(o) for o in earlier]
+            past = [_past(o) for o in earlier if order.asset_id and o.asset_id == order.asset_id]
             report = report_summary(uow, order.id)
             stops.append(
                 {
@@ -119,6 +124,7 @@ def todays_route(services: Services, technician_id: str, *, now: datetime) -> li
                     + quote(f"{site.location.lat},{site.location.lon}"),
                     "asset": None if asset is None else {"id": asset.id, "model": asset.model, "serial": asset.serial},
                     "asset_history": past,
+                    "customer_history": customer_past,
                     "required_parts": [{"part": p.part, "quantity": p.quantity} for p in order.required_parts],
                     "sop_steps": list(CLOSE_OUT_STEPS),
                     "hold_reason": order.hold_reason,
@@ -128,6 +134,19 @@ def todays_route(services: Services, technician_id: str, *, now: datetime) -> li
     rank = {OrderStatus.ON_HOLD.value: 1, OrderStatus.COMPLETED.value: 2, OrderStatus.CLOSED.value: 2}
     stops.sort(key=lambda s: (rank.get(str(s["status"]), 0), str(s["planned_start"] or "9999"), str(s["id"])))
     return stops
+
+
+def _past(order: WorkOrder) -> dict[str, Any]:
+    done = order.milestones.get("resolution")
+    return {
+        "id": order.id,
+        "service_type": order.service_type,
+        "status": order.status.value,
+        "created_at": order.created_at.isoformat(),
+        "completed_at": None if done is None else done.isoformat(),
+        "asset_id": order.asset_id,
+        "description": order.description[:200],
+    }
 
 
 def _finished_on(order: WorkOrder, tz: ZoneInfo) -> date | None:

@@ -63,9 +63,11 @@ class FieldReportIn(BaseModel):
     occurred_at: AwareDatetime | None = None  # when it was written (queued offline); None: now
 
 
-def create_web_router(services: Services, *, position_period_seconds: int = 60) -> APIRouter:
+def create_web_router(services: Services, *, position_period_seconds: int | None = None) -> APIRouter:
     """The screens and their endpoints. `position_period_seconds`: how often the technician app
-    reports its position while on shift."""
+    reports its position while on shift (default: the `position_report_seconds` setting)."""
+    if position_period_seconds is None:
+        position_period_seconds = services.settings.position_report_seconds
     if not 5 <= position_period_seconds <= 3600:
         raise ValueError("position_period_seconds must be 5..3600")
     router = APIRouter(include_in_schema=False)
@@ -228,6 +230,14 @@ def create_web_router(services: Services, *, position_period_seconds: int = 60) 
             )
         )
         return result
+
+    @router.get("/web/api/orders/{order_id}/field-report")
+    def field_report_summary(order_id: str, request: Request) -> dict[str, Any]:
+        who = actor(request, Permission.ORDER_READ)
+        authorize(who, Permission.ORDER_READ, order=queries.load_order(services.uow_factory, order_id))
+        with services.uow_factory() as uow:
+            found = field.report_summary(uow, order_id)
+        return found or {"order_id": order_id, "notes": [], "parts_used": {}, "photos": 0, "signed": False}
 
     @router.get("/web/api/orders/{order_id}/field-report/photos/{index}")
     def field_photo(order_id: str, index: int, request: Request) -> Response:

@@ -105,8 +105,9 @@ async function acknowledge(id) {
 }
 
 async function openOrder(orderId) {
-  const [order, decisions, history] = await Promise.all([
+  const [order, decisions, history, report] = await Promise.all([
     api(auth, `/api/v1/orders/${orderId}`), api(auth, `/api/v1/orders/${orderId}/decisions`), api(auth, `/api/v1/orders/${orderId}/history`),
+    api(auth, `/web/api/orders/${orderId}/field-report`).catch(() => null),
   ]);
   const tz = state.timezone;
   const decision = decisions.at(-1);
@@ -118,6 +119,8 @@ async function openOrder(orderId) {
       el("tr", {}, el("th", {}, "Technician"), el("td", {}, order.technician_id || "unassigned", order.eta_window ? ` · ETA ${hhmm(order.eta_window.start, tz)}-${hhmm(order.eta_window.end, tz)}` : ""))),
     el("h3", {}, "Decision record"),
     decision ? decisionView(decision) : el("p", {}, "No dispatch decision yet."),
+    el("h3", {}, "Field report"),
+    fieldReportView(order.id, report),
     el("h3", {}, "History"),
     el("ol", {}, history.map((h) => el("li", {}, `${hhmm(h.at, tz)} ${h.action} ${h.from_status || ""}→${h.to_status} by ${h.actor}`, h.reason ? ` — ${h.reason}` : ""))),
   ];
@@ -132,11 +135,27 @@ async function openOrder(orderId) {
   $("order-dialog").showModal();
 }
 
+// What the technician reported: notes, parts, signature, and the photos (fetched with the token).
+function fieldReportView(orderId, report) {
+  if (!report || !(report.notes.length || report.photos || report.signed || Object.keys(report.parts_used).length)) return el("p", { id: "field-report" }, "Nothing reported yet.");
+  const photos = el("div", { class: "photos" });
+  for (let i = 0; i < report.photos; i += 1) {
+    api(auth, `/web/api/orders/${orderId}/field-report/photos/${i}`, { raw: true })
+      .then((reply) => (reply.ok ? reply.blob() : null))
+      .then((blob) => { if (blob) photos.append(el("img", { src: URL.createObjectURL(blob), alt: `Photo ${i + 1}`, class: "thumb" })); });
+  }
+  return el("div", { id: "field-report" },
+    el("ul", {}, report.notes.map((n) => el("li", {}, n))),
+    Object.keys(report.parts_used).length ? el("p", {}, "Parts used: ", Object.entries(report.parts_used).map(([p, q]) => `${p} × ${q}`).join(", ")) : null,
+    el("p", {}, report.signed ? "Signed by the customer" : "Not signed"),
+    photos);
+}
+
 const nameOf = (id) => state.technicians.find((t) => t.technician_id === id)?.name || id;
 
 function decisionView(d) {
-  const parts = [el("p", { class: "summary" }, d.summary || (d.mode === "force"
-    ? `Forced onto ${nameOf(d.technician_id)} by the dispatcher at ${d.planned_start_local} (ETA ${d.eta_window_local?.join("-")}), cost ${Math.round(d.cost?.total ?? 0)}${d.cost_delta === null ? "" : ` (${d.cost_delta >= 0 ? "+" : ""}${Math.round(d.cost_delta)} vs the engine's best)`}.`
+  const parts = [el("p", { class: "summary" }, d.summary || (d.mode === "force" || d.mode === "move"
+    ? `${d.mode === "move" ? "Moved" : "Forced"} onto ${nameOf(d.technician_id)} by the dispatcher at ${d.planned_start_local} (ETA ${d.eta_window_local?.join("-")}), cost ${Math.round(d.cost?.total ?? 0)}${d.cost_delta === null ? "" : ` (${d.cost_delta >= 0 ? "+" : ""}${Math.round(d.cost_delta)} vs the engine's best)`}.`
     : `${d.mode || d.kind}: ${d.outcome || ""}`))];
   if (d.mode === "force" && !d.broken?.length) parts.push(el("p", { class: "ok" }, "It broke no constraint."));
   if (d.winner) parts.push(el("p", {}, el("b", {}, "Why this technician: "), `${d.winner.technician_id}, cost ${Math.round(d.winner.cost?.total ?? 0)}`));

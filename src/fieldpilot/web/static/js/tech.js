@@ -112,7 +112,11 @@ function renderDetail() {
     el("p", {}, stop.description),
     stop.site?.access_notes ? el("p", {}, "Access: ", stop.site.access_notes) : null,
     el("h3", {}, "Asset"), el("p", {}, stop.asset ? `${stop.asset.model} (${stop.asset.serial})` : "—"),
-    el("ul", {}, stop.asset_history.map((h) => el("li", {}, `${h.id} ${h.service_type} (${h.status})`))),
+    el("ul", { id: "asset-history" }, stop.asset_history.map((h) => el("li", {}, `${h.id} ${h.service_type} (${h.status})`))),
+    el("h3", {}, "Customer history"),
+    (stop.customer_history || []).length
+      ? el("ul", { id: "customer-history" }, stop.customer_history.map((h) => el("li", {}, `${h.created_at.slice(0, 10)} ${h.id} ${h.service_type} (${h.status})${h.description ? ` — ${h.description}` : ""}`)))
+      : el("p", { id: "customer-history" }, "No earlier visits."),
     el("h3", {}, "Required parts"), el("ul", {}, stop.required_parts.map((p) => el("li", {}, `${p.part} × ${p.quantity}`))),
     el("h3", {}, "Steps"), el("ol", {}, stop.sop_steps.map((s) => el("li", {}, s))),
     el("h3", {}, "Report"),
