@@ -177,6 +177,8 @@ class RecordFieldReport(Command):
     photos: tuple[Image, ...] = ()
     signature: Image | None = None
     occurred_at: datetime | None = None  # written offline at this time; None: now
+    # The device's id for this report: a replay after a lost reply returns the first answer.
+    idempotency_key: str | None = None
 
 
 @dataclass(frozen=True)

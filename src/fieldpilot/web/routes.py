@@ -61,6 +61,7 @@ class FieldReportIn(BaseModel):
     photos: list[str] = Field(default_factory=list, max_length=10)
     signature: str | None = Field(default=None, max_length=2_000_000)
     occurred_at: AwareDatetime | None = None  # when it was written (queued offline); None: now
+    client_id: str | None = Field(default=None, min_length=1, max_length=100)  # the device's id: replays are safe
 
 
 def create_web_router(services: Services, *, position_period_seconds: int | None = None) -> APIRouter:
@@ -227,6 +228,7 @@ def create_web_router(services: Services, *, position_period_seconds: int | None
                 photos=tuple(field.decode_image(p) for p in body.photos),
                 signature=field.decode_image(body.signature, field="signature") if body.signature else None,
                 occurred_at=body.occurred_at,
+                idempotency_key=body.client_id,
             )
         )
         return result

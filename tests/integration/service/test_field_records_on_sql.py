@@ -98,3 +98,20 @@ def test_an_alert_acknowledgement_keeps_who_and_when_and_the_first_one_wins(sql_
         known = uow.alert_acks.get_many(["sla:wo-1:at_risk", "backlog:2026-03-02"])
     assert list(known) == ["sla:wo-1:at_risk"]
     assert known["sla:wo-1:at_risk"].at == clock.now() - timedelta(minutes=3)
+
+
+def test_a_report_replayed_with_the_same_device_id_is_kept_once(sql_uow_factory: Any) -> None:
+    services, _clock, order_id = world(sql_uow_factory)
+    report = cmd.RecordFieldReport(
+        actor="user:tech",
+        order_id=order_id,
+        notes="Checked the flue",
+        photos=(cmd.Image("image/jpeg", JPEG_WITH_GPS),),
+        idempotency_key="1764070000000-abc123",
+    )
+    first = services.bus.handle(report)
+    again = services.bus.handle(report)  # the reply was lost; the device sends it again
+    assert first == again
+    with services.uow_factory() as uow:
+        assert len(uow.field_reports.entries(order_id)) == 1
+        assert len(uow.field_reports.attachments(order_id)) == 1

@@ -15,6 +15,7 @@ from fieldpilot.domain.work_order import WorkOrder
 from fieldpilot.service import field_reports
 from fieldpilot.service.deps import HandlerDeps
 from fieldpilot.service.handlers.orders import OCCURRED_AT_SKEW
+from fieldpilot.service.idempotency import remember, replay
 from fieldpilot.service.unit_of_work import AlertAck, Attachment, FieldReportEntry, UnitOfWork
 
 MAX_PART_CODE = 64
@@ -35,7 +36,11 @@ def record_field_report(command: cmd.RecordFieldReport, uow: UnitOfWork, deps: H
     )
     if not (notes or parts or photos or signed):
         raise InvalidInput("notes", "the report is empty: write a note, list parts, add a photo or a signature")
+    scope = f"{command.actor}:field_report"
     with uow:
+        previous = replay(uow, scope=scope, key=command.idempotency_key, fingerprint=command.order_id)
+        if previous is not None:
+            return previous
         order = uow.orders.get(command.order_id)
         if order is None:
             raise NotFound("work order", command.order_id)
@@ -59,10 +64,21 @@ def record_field_report(command: cmd.RecordFieldReport, uow: UnitOfWork, deps: H
             )
         uow.field_reports.add(entry, files)
         uow.record(FieldReportAdded(order.id, entry.id, len(photos), signed is not None))
-        uow.commit()
-        return field_reports.summary(
+        result = field_reports.summary(
             order.id, uow.field_reports.entries(order.id), uow.field_reports.attachments(order.id)
         )
+        remember(
+            uow,
+            scope=scope,
+            key=command.idempotency_key,
+            fingerprint=order.id,
+            kind="field_report",
+            resource_id=entry.id,
+            response=result,
+            at=now,
+        )
+        uow.commit()
+        return result
 
 
 def _parts(parts_used: Any) -> dict[str, int]:

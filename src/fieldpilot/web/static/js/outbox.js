@@ -89,7 +89,7 @@ async function replayNow(auth) {
     try {
       if (failedOrders.has(item.order_id)) throw Object.assign(new Error("an earlier action on this order was refused"), { status: 409 });
       if (item.kind === "report") {
-        await api(auth, `/web/api/orders/${item.order_id}/field-report`, { method: "POST", body: { ...item.body, occurred_at: item.occurred_at } });
+        await api(auth, `/web/api/orders/${item.order_id}/field-report`, { method: "POST", body: { ...item.body, occurred_at: item.occurred_at, client_id: item.id } });
       } else {
         const view = await sendAction(auth, item, versions);
         versions[item.order_id] = view.version;
