@@ -151,3 +151,20 @@ def test_0005_turns_a_boolean_lock_into_an_assignment_lock_and_back(empty_databa
         assert locked == {"wo-1": True, "wo-2": True}
     finally:
         engine.dispose()
+
+
+def test_0006_adds_the_field_record_tables_and_removes_them_on_downgrade(empty_database_url):
+    upgrade_database(empty_database_url)
+    engine = make_engine(empty_database_url)
+    try:
+        field_tables = {"field_reports", "field_attachments", "alert_acks"}
+        assert field_tables <= set(sa.inspect(engine).get_table_names())
+        with engine.begin() as connection:
+            config = alembic_config()
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0005")
+        assert not field_tables & set(sa.inspect(engine).get_table_names())
+        upgrade_engine(engine)
+        assert field_tables <= set(sa.inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
