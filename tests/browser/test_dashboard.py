@@ -12,7 +12,8 @@ from tests.browser.server import LiveServer
 def test_the_dashboard_shows_today_and_the_trend(page: Any, server: LiveServer) -> None:
     sign_in(page, server, "/dashboard", "manager")
     page.wait_for_selector("main[data-ready]")
-    assert page.locator(".kpi").count() == 6
+    assert page.locator(".kpi").count() == 7
+    assert "km driven today" in page.locator("main").inner_text()
     for chart in ("#by-state", "#sla", "#trend"):
         assert page.locator(f"{chart} svg rect").count() > 0
     assert page.locator("#breaches li").count() >= 1

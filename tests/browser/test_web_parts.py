@@ -140,3 +140,24 @@ def test_the_position_reporting_period_comes_from_the_settings() -> None:
     assert route["position_period_seconds"] == 15
     with pytest.raises(ValueError, match="position_period_seconds"):
         create_web_router(services, position_period_seconds=1)
+
+
+def test_the_dashboard_counts_the_kilometres_behind_todays_finished_visits() -> None:
+    services, clock, _, technician_id = demo_services()
+    before = dashboard(services, now=clock.now())["km_driven_today"]
+    with services.uow_factory() as uow:
+        [order] = [
+            o for o in uow.orders.search(OrderQuery(technician_id=technician_id, limit=100, sort="planned_start")).items
+        ][:1]
+        technician = uow.technicians.get(technician_id)
+        site = uow.sites.get(order.site_id)
+    assert technician is not None and site is not None
+    for action in ("accept", "start_travel", "arrive", "complete"):
+        with services.uow_factory() as uow:
+            version = uow.orders.get(order.id).version  # type: ignore[union-attr]
+        services.bus.handle(cmd.TransitionWorkOrder(order_id=order.id, action=action, expected_version=version))
+    matrix = services.dispatch.travel.travel_matrix([technician.home_base, site.location], depart_at=clock.now())
+    after = dashboard(services, now=clock.now())
+    assert after["km_driven_today"] == pytest.approx(before + matrix.distance(0, 1) / 1000, abs=0.11)
+    assert matrix.distance(0, 1) > 0
+    assert "today,km_driven_today," in dashboard_csv(after)

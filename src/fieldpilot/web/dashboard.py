@@ -3,8 +3,9 @@
 Figures come from the orders' milestones and histories (one read, no writes): orders by state,
 mean wait (created -> dispatched) and response (created -> on site), SLA attainment by priority,
 utilization (booked minutes over shift minutes), first-time fix rate (completed without a hold
-or a reopen), planned kilometres of today's routes, the latest technicians and the worst
-breaches.
+or a reopen), kilometres driven today (home base, then the sites of the visits finished today in
+arrival order, on the configured travel model) and planned for the rest of today's routes, the
+latest technicians and the worst breaches.
 
 May import: bootstrap, service, engine (not solvers), domain, the standard library.
 """
@@ -20,9 +21,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from fieldpilot.bootstrap import Services
+from fieldpilot.domain.resources import Technician
 from fieldpilot.domain.work_order import BOOKED_STATUSES, OrderStatus, WorkOrder
 from fieldpilot.engine.insertion import plan_of
-from fieldpilot.service.unit_of_work import OrderQuery
+from fieldpilot.service.unit_of_work import OrderQuery, UnitOfWork
 from fieldpilot.web.board import snapshot
 
 MAX_ROWS = 100_000
@@ -55,6 +57,7 @@ def dashboard(services: Services, *, now: datetime) -> dict[str, Any]:
         orders = list(uow.orders.search(OrderQuery(limit=MAX_ROWS)).items)
         technicians = {t.id: t for t in uow.technicians.list(limit=MAX_ROWS) if t.active}
         problem = snapshot(services, uow, now=now)
+        driven = _km_driven(services, uow, orders, technicians, today=today, tz=tz, now=now)
     todays = [o for o in orders if o.created_at.astimezone(tz).date() == today]
     attainment: dict[str, dict[str, Any]] = {}
     for label in ("P1", "P2", "P3", "P4"):
@@ -95,6 +98,7 @@ def dashboard(services: Services, *, now: datetime) -> dict[str, Any]:
         "utilization": round(sum(busy.values()) / total_shift, 3) if total_shift else None,
         "first_time_fix_rate": round(sum(map(_first_time_fix, completed)) / len(completed), 3) if completed else None,
         "km_planned_today": round(metres / 1000, 1),
+        "km_driven_today": driven,
         "top_late_technicians": [
             {"technician_id": t, "name": technicians[t].name if t in technicians else t, "late_visits": n}
             for t, n in late.most_common(5)
@@ -110,6 +114,33 @@ def dashboard(services: Services, *, now: datetime) -> dict[str, Any]:
         ],
         "trend": _trend(orders, today=today, tz=tz),
     }
+
+
+def _km_driven(
+    services: Services,
+    uow: UnitOfWork,
+    orders: list[WorkOrder],
+    technicians: dict[str, Technician],
+    *,
+    today: Any,
+    tz: ZoneInfo,
+    now: datetime,
+) -> float:
+    """Kilometres behind today's finished visits: each technician from their home base through
+    the sites in the order they arrived (what the travel model says those trips are)."""
+    trips: dict[str, list[WorkOrder]] = defaultdict(list)
+    for order in orders:
+        done = order.milestones.get("resolution")
+        if order.technician_id in technicians and done is not None and done.astimezone(tz).date() == today:
+            trips[str(order.technician_id)].append(order)
+    metres = 0
+    for technician_id, done_today in trips.items():
+        done_today.sort(key=lambda o: o.milestones.get("arrival") or o.milestones["resolution"])
+        sites = [uow.sites.get(o.site_id) for o in done_today]
+        path = [technicians[technician_id].home_base, *(s.location for s in sites if s is not None)]
+        matrix = services.dispatch.travel.travel_matrix(path, depart_at=now)
+        metres += sum(matrix.distance(i, i + 1) for i in range(len(path) - 1))
+    return round(metres / 1000, 1)
 
 
 def _trend(orders: list[WorkOrder], *, today: Any, tz: ZoneInfo) -> list[dict[str, Any]]:
@@ -139,6 +170,7 @@ def dashboard_csv(figures: dict[str, Any]) -> str:
         "utilization",
         "first_time_fix_rate",
         "km_planned_today",
+        "km_driven_today",
     ):
         writer.writerow(["today", key, figures[key]])
     for state, count in figures["orders_by_state"].items():

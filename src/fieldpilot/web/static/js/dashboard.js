@@ -25,6 +25,7 @@ async function load() {
     kpi("mean response (created → on site)", num(d.mean_response_minutes, " min")),
     kpi("utilization (booked / shift)", pct(d.utilization)),
     kpi("first-time fix rate", pct(d.first_time_fix_rate)),
+    kpi("km driven today", num(d.km_driven_today, " km")),
     kpi("km planned today", num(d.km_planned_today, " km")),
     kpi("open orders", String(Object.entries(d.orders_by_state).filter(([s]) => !["completed", "closed", "cancelled"].includes(s)).reduce((n, [, c]) => n + c, 0))),
   );
