@@ -103,7 +103,9 @@ def test_unbelievable_times_are_refused_naming_the_field(
 def test_a_small_clock_skew_is_tolerated(world: tuple[Services, FixedClock, str]) -> None:
     services, clock, order_id = world
     act(services, order_id, "accept", clock.now() + timedelta(seconds=60))
-    assert queries.load_order(services.uow_factory, order_id).status.value == "accepted"
+    order = queries.load_order(services.uow_factory, order_id)
+    assert order.status.value == "accepted"
+    assert order.history[-1].at == clock.now()  # filed as now, never in the future
 
 
 def test_a_time_without_offset_is_refused(world: tuple[Services, FixedClock, str]) -> None:

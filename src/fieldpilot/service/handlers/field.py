@@ -103,7 +103,7 @@ def _report_time(order: WorkOrder, claimed: datetime | None, *, now: datetime) -
         raise InvalidInput("occurred_at", f"{claimed.isoformat()} is in the future; check the device's clock")
     if claimed < order.created_at:
         raise InvalidInput("occurred_at", f"{claimed.isoformat()} is before the order was created")
-    return claimed
+    return min(claimed, now)
 
 
 def acknowledge_alert(command: cmd.AcknowledgeAlert, uow: UnitOfWork, deps: HandlerDeps) -> dict[str, Any]:

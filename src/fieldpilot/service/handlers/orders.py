@@ -262,7 +262,8 @@ def transition_work_order(command: cmd.TransitionWorkOrder, uow: UnitOfWork, dep
 def occurred_at(order: WorkOrder, claimed: datetime | None, *, now: datetime) -> datetime:
     """When an action happened: `claimed` (a device replaying what was done offline) if it is
     believable - not ahead of the clock by more than the devices' usual skew, not before the
-    order's previous transition - else InvalidInput naming `occurred_at`. None: now."""
+    order's previous transition - else InvalidInput naming `occurred_at`. None: now. A time
+    ahead of the clock within the skew counts as now (nothing is filed in the future)."""
     if claimed is None:
         return now
     if claimed.tzinfo is None or claimed.utcoffset() is None:
@@ -278,7 +279,7 @@ def occurred_at(order: WorkOrder, claimed: datetime | None, *, now: datetime) ->
         raise InvalidInput(
             "occurred_at", f"{claimed.isoformat()} is before the order's previous change ({previous.isoformat()})"
         )
-    return claimed
+    return min(claimed, now)
 
 
 def _record_position_at_site(uow: UnitOfWork, order: WorkOrder, *, technician_id: str, at: datetime) -> None:
