@@ -299,13 +299,13 @@ def _warehouse_stock(problem: DispatchProblem, plan: Plan) -> list[Violation]:
 def _pins(problem: DispatchProblem, plan: Plan) -> list[Violation]:
     found = []
     for tech in problem.technicians:
-        pinned = [v.order_id for v in tech.route if v.pin is not None]
+        pinned = [v.order_id for v in tech.route if v.pin is not None and v.pin.binds_technician]
         if not pinned:
             continue
         route = plan.route_of(tech.id)
         kept = [o for o in (route.order_ids if route else ()) if o in set(pinned)]
         for visit in tech.route:
-            if visit.pin is not None and visit.order_id not in kept:
+            if visit.pin is not None and visit.pin.binds_technician and visit.order_id not in kept:
                 code = ViolationCode.PIN_DROPPED
                 if plan.technician_of(visit.order_id):
                     time_lock = visit.pin is PinKind.LOCKED_TIME

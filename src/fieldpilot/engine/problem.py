@@ -33,7 +33,12 @@ class PinKind(enum.StrEnum):
     ON_SITE = "on_site"  # work has started: start is fixed
     LOCKED = "locked"  # a dispatcher locked technician and sequence
     LOCKED_TIME = "locked_time"  # a dispatcher locked technician, sequence and start (an appointment)
-    PROMISED = "promised"  # an ETA window was promised to the customer
+    PROMISED = "promised"  # an ETA window was promised: it binds the time (window + tolerance), not who comes
+
+    @property
+    def binds_technician(self) -> bool:
+        """The visit stays with its technician, in its order among the route's pinned visits."""
+        return self is not PinKind.PROMISED
 
     @property
     def fixes_start(self) -> bool:

@@ -97,7 +97,8 @@ def build_model(problem: DispatchProblem, *, params: DispatchParams) -> Dispatch
         start_place, start_time = tech.start_location, max(tech.earliest_start, tech.shift_start)
         for visit in heads[tech.id]:
             start_place = problem.order(visit.order_id).location
-            start_time = visit.planned_start + problem.order(visit.order_id).duration
+            # a visit under way that overran its estimate is not over before now (as in the scheduler)
+            start_time = max(visit.planned_start + problem.order(visit.order_id).duration, problem.now)
         starts[tech.id] = (start_place, start_time)
         breaks = sum(b.duration for b in tech.breaks)
         latest = max(start_time, tech.latest_end - breaks)

@@ -139,11 +139,21 @@ def _best_plan(
     """The better of the solver's plan (when valid) and greedy re-insertion, then improved by
     relocating single visits under the plan yardstick (which weighs the customers' waiting); the
     solver gets `share` of the command's budget."""
+    params = dispatch.params
     best, source = _first_plan(problem, command=command, dispatch=dispatch, share=share)
-    improved = relocate(best, params=dispatch.params)
-    if improved.moves:
-        return improved.problem, f"{source} + {improved.moves} relocations"
-    return best, source
+    improved = relocate(best, params=params)
+    if not improved.moves:
+        return best, source
+    existing = {(v.code, v.order_id) for v in check_plan(problem, plan_of(best, params=params), params=params)}
+    added = [
+        v
+        for v in check_plan(problem, plan_of(improved.problem, params=params), params=params)
+        if (v.code, v.order_id) not in existing
+    ]
+    if added:
+        log.warning("relocated plan refused: %d violations, first: %s", len(added), added[0])
+        return best, source
+    return improved.problem, f"{source} + {improved.moves} relocations"
 
 
 def _first_plan(
