@@ -37,14 +37,14 @@ ORDER_EVENTS = frozenset({"EtaChanged", "StatusChanged", "OrderAssigned", "Order
 class MovePreviewIn(BaseModel):
     order_id: str = Field(min_length=1, max_length=64)
     technician_id: str = Field(min_length=1, max_length=64)
-    drop_at: datetime | None = None
+    drop_at: AwareDatetime | None = None
 
 
 class MoveIn(BaseModel):
     order_id: str = Field(min_length=1, max_length=64)
     technician_id: str = Field(min_length=1, max_length=64)
     position: int | None = Field(default=None, ge=0, le=1000)
-    drop_at: datetime | None = None
+    drop_at: AwareDatetime | None = None
     reason: str = Field(default="", max_length=500)
     expected_version: int = Field(ge=1)
 
