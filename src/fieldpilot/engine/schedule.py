@@ -432,8 +432,19 @@ def carry_schedules(previous: DispatchProblem, problem: DispatchProblem) -> froz
         found = previous.memo.get(("schedule", tech.id))
         if isinstance(found, tuple) and found[1].tech is tech:
             schedule: RouteSchedule = found[1]
-            if previous.now != problem.now and any(s.fixed_start is not None for s in schedule.stops):
+            if previous.now != problem.now and _overran(schedule, max(previous.now, problem.now)):
                 continue  # a visit under way ends no earlier than "now", which has moved
             memo[("schedule", tech.id)] = (found[0], replace(schedule, scheduler=RouteScheduler(problem, tech)))
         unchanged.append(tech.id)
     return frozenset(unchanged)
+
+
+def _overran(schedule: RouteSchedule, now: int) -> bool:
+    """A visit under way would be held to `now` (it ends, as planned, before it): only then does the
+    schedule depend on where "now" stands."""
+    if len(schedule.starts) != len(schedule.stops):
+        return True  # not fully scheduled: take it as depending on now
+    return any(
+        stop.fixed_start is not None and start + stop.duration < now
+        for stop, start in zip(schedule.stops, schedule.starts, strict=True)
+    )
