@@ -38,7 +38,7 @@ class DispatchParams:
     # per second the customer waits from now (or their window's opening) to the visit's start;
     # x priority weight x tier weight, so an idle technician a little further away beats a
     # busy one who would come hours later
-    waiting_weight: float = 0.5
+    waiting_weight: float = 1.0
     priority_weights: tuple[float, float, float, float] = (8.0, 4.0, 2.0, 1.0)  # P1..P4
     tier_weights: Mapping[str, float] = field(
         default_factory=lambda: _tiers({"standard": 1.0, "priority": 1.5, "vip": 2.0})

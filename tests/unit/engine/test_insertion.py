@@ -28,6 +28,9 @@ def test_assigns_nearest_qualified_when_two_are_free() -> None:
     assert decision.assignment.technician_id == "T-B"
     assert decision.assignment.planned_start == 8 * HOUR + 600
     assert decision.record.runners_up[0].candidate.technician_id == "T-A"
+    assert decision.record.runners_up[0].reasons[0].code is ReasonCode.LATER_ARRIVAL  # the customer's wait weighs most
+    travel_only = DispatchParams(waiting_weight=0.0)
+    decision = insert(a_problem(technicians=[far, near], orders=[an_order(location=4)]), "O-1", params=travel_only)
     assert decision.record.runners_up[0].reasons[0].code is ReasonCode.HIGHER_TRAVEL
 
 

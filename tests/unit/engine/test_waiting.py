@@ -33,8 +33,9 @@ def test_pushing_queued_visits_later_costs_their_customers_wait() -> None:
 
     front = evaluate_force_assign(problem, "NEW", "T-1", 0, params=PARAMS).candidate
 
-    # four P3 customers (0.5 x 2 per second) wait 30 more minutes each
-    assert front.cost.delay_cost == pytest.approx(4 * 30 * MINUTE * 1.0)
+    # four P3 customers wait 30 more minutes each
+    rate = PARAMS.waiting_cost_per_second(priority=3, tier="standard")
+    assert front.cost.delay_cost == pytest.approx(4 * 30 * MINUTE * rate)
     assert front.cost.waiting == pytest.approx(front.cost.delay_cost)  # the new customer waits 0
 
 

@@ -192,7 +192,7 @@ def test_a_move_that_breaks_the_promised_window_gives_the_customer_a_new_one(
     world: tuple[Services, FixedClock],
 ) -> None:
     services, _clock = world
-    created = [create(services) for _ in range(4)]
+    created = [create(services) for _ in range(8)]
     orders = [queries.load_order(services.uow_factory, order_id) for order_id in created]
     near = [o for o in orders if o.technician_id == "T-near"]
     assert len(near) >= 3
