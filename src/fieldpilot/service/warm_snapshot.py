@@ -77,6 +77,11 @@ Ints = npt.NDArray[np.int64]
 _CHUNK = 256  # places per block computed at once
 
 
+# The kept matrix is dropped at the next full rebuild (each hour) once it holds more places than
+# this: positions reported while driving add places, and an n x n matrix grows with their square.
+MAX_KEPT_PLACES = 6000
+
+
 class GrowingMatrix:
     """Free-flow durations and distances over every place seen, grown by blocks for new places."""
 
@@ -128,6 +133,9 @@ class _Order:
     sort_key: tuple[object, ...]
     refresh_at: datetime | None  # the derived request changes at this moment (a promise closes)
     paused: bool  # the SLA clock is paused: its deadline moves with time
+    # who held it when it was derived: the order object may be a unit of work's working copy that a
+    # later command changes in place (a move), so its technician_id is not the snapshot's record
+    holder: str | None = None
 
 
 @dataclass
@@ -229,6 +237,8 @@ class WarmSnapshots:
 
     def _full(self, uow: UnitOfWork, blocks: TravelBlocks, *, epoch: datetime, now: datetime, revision: int) -> _State:
         matrix = self._matrix
+        if matrix is not None and len(matrix.places.locations) > MAX_KEPT_PLACES:
+            matrix = None  # every position ever reported is a place: start again from today's
         if matrix is None or matrix.revision != blocks.revision:
             matrix = self._matrix = GrowingMatrix(blocks)
             self._deadlines.clear()
@@ -257,9 +267,9 @@ class WarmSnapshots:
         dirty: set[str] = set(changes.committed.get("positions", ()))
         for order_id in changes.committed.get("orders", ()):
             old = state.orders.pop(order_id, None)
-            if old is not None and old.order.technician_id is not None:
-                dirty.add(old.order.technician_id)
-                state.routes.get(old.order.technician_id, set()).discard(order_id)
+            if old is not None and old.holder is not None:
+                dirty.add(old.holder)
+                state.routes.get(old.holder, set()).discard(order_id)
             order = uow.orders.get(order_id)
             if order is not None and order.status in BOOKED_STATUSES:
                 derived = self._derive_order(state, order, now=now)
@@ -268,6 +278,9 @@ class WarmSnapshots:
         # time: requests whose promise closed or whose SLA clock is paused are read again
         stale = [e for e in state.orders.values() if e.paused or (e.refresh_at is not None and e.refresh_at <= now)]
         for kept in stale:
+            if kept.holder is not None and kept.holder != kept.order.technician_id:
+                state.routes.get(kept.holder, set()).discard(kept.order.id)
+                dirty.add(kept.holder)
             self._derive_order(state, kept.order, now=now)
             if kept.order.technician_id is not None:
                 dirty.add(kept.order.technician_id)
@@ -295,6 +308,7 @@ class WarmSnapshots:
             sort_key=_BY_PLANNED_START(order),
             refresh_at=window.end if window is not None and window.end > now else None,
             paused=paused,
+            holder=order.technician_id,
         )
         state.orders[order.id] = entry
         if order.technician_id is not None:

@@ -201,3 +201,26 @@ def test_a_time_lock_whose_start_has_passed_stops_fixing_the_start_without_a_new
     rebuilt = warm_of(services).stats.rebuilt
     assert pin() is PinKind.LOCKED
     assert warm_of(services).stats.rebuilt == rebuilt
+
+
+def test_a_visit_moved_to_another_technician_leaves_no_ghost_on_the_first(world: tuple[Services, FixedClock]) -> None:
+    services, clock = world
+    ids = [create(services, site) for site in range(4)]
+    both(services, clock)
+    clock.advance(minutes=5)
+    with services.uow_factory() as uow:
+        order = uow.orders.get(ids[0])
+        assert order is not None and order.technician_id is not None
+        holder, version = order.technician_id, order.version
+    # changed since the kept snapshot, so the move's own snapshot reads it again from its unit of work
+    services.bus.handle(cmd.TransitionWorkOrder(order_id=ids[0], action="accept", expected_version=version))
+    version += 1
+    target = next(t for t in ("T-0", "T-1", "T-2") if t != holder)
+    services.bus.handle(
+        cmd.MoveVisit(order_id=ids[0], technician_id=target, expected_version=version, reason="customer asked")
+    )
+    clock.advance(minutes=1)
+    create(services, 5)
+    problem = both(services, clock)
+    assert problem.assigned_technician[ids[0]] == target
+    assert ids[0] not in [v.order_id for v in problem.technician(holder).route]
