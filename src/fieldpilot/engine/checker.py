@@ -25,6 +25,7 @@ from fieldpilot.engine.problem import (
     PinKind,
     PlannedVisit,
     TechnicianState,
+    day_start,
     owed_breaks,
 )
 
@@ -112,7 +113,7 @@ def check_route(problem: DispatchProblem, route: Route, *, params: DispatchParam
             continue
         orders.append((visit, order))
         found += _qualification(tech, order)
-        found += _visit_times(tech, visit, order, planned.get(order.id), params=params)
+        found += _visit_times(problem, tech, visit, order, planned.get(order.id), params=params)
     found += _parts(problem, tech, orders)
     found += _sequence(problem, tech, route, orders, planned)
     return found
@@ -143,6 +144,7 @@ def _qualification(tech: TechnicianState, order: OrderRequest) -> list[Violation
 
 
 def _visit_times(
+    problem: DispatchProblem,
     tech: TechnicianState,
     visit: ScheduledVisit,
     order: OrderRequest,
@@ -166,7 +168,7 @@ def _visit_times(
     if not fixed:
         if pin is not PinKind.LOCKED_TIME:  # the locked start replaces the order's window and promise
             found += _windows(tech, visit, order, planned, params=params)
-        if visit.start < max(tech.shift_start, tech.earliest_start):
+        if visit.start < day_start(problem, tech):  # not before the shift, nor in the past
             found.append(_v(ViolationCode.BEFORE_SHIFT, tech, oid, f"starts at {visit.start}"))
     if visit.end > tech.shift_end + tech.max_overtime:
         found.append(_v(ViolationCode.AFTER_SHIFT, tech, oid, f"ends at {visit.end}"))
@@ -236,7 +238,7 @@ def _sequence(
         for b_start, b_end in breaks:
             if b_start < visit.end and visit.start < b_end:
                 found.append(_v(ViolationCode.BREAK_OVERLAP, tech, order.id, f"break {b_start}..{b_end}"))
-    ready, place = max(tech.earliest_start, tech.shift_start), tech.start_location
+    ready, place = day_start(problem, tech), tech.start_location
     for index, (visit, order) in enumerate(orders):
         if index and visit.start < ready:
             found.append(_v(ViolationCode.OVERLAP, tech, order.id, "starts before the previous visit ends"))
@@ -262,7 +264,7 @@ def _sequence(
         last_end = orders[-1][0].end
         day_end = last_end + matrix.duration(place, tech.end_location, last_end)
         free = list(breaks)
-        day_starts = max(tech.earliest_start, tech.shift_start)
+        day_starts = day_start(problem, tech)
         for brk in sorted(owed_breaks(problem, tech), key=lambda b: (b.start, b.end)):
             if day_end <= brk.start or brk.latest_start < day_starts:
                 continue

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from fieldpilot.engine.problem import OPEN_END, DispatchProblem, OrderRequest, TechnicianState, Window
+from fieldpilot.engine.problem import OPEN_END, DispatchProblem, OrderRequest, TechnicianState, Window, day_start
 from fieldpilot.engine.reasons import Clock, Reason, ReasonCode, sentence_for
 
 
@@ -129,7 +129,7 @@ def _shift_reasons(
     problem: DispatchProblem, order: OrderRequest, tech: TechnicianState, *, window: Window
 ) -> list[tuple[ReasonCode, dict[str, Any]]]:
     latest_end = tech.shift_end + tech.max_overtime
-    available = tech.earliest_start if tech.earliest_start > tech.shift_start else tech.shift_start
+    available = day_start(problem, tech)
     first_start = window.start if window.start > available else available
     if tech.shift_end <= tech.shift_start or first_start > window.end or first_start >= latest_end:
         detail = {

@@ -332,6 +332,15 @@ class TravelMatrix:
         return self._distance_rows[origin, destination]
 
 
+def day_start(problem: DispatchProblem, tech: TechnicianState) -> int:
+    """When the technician's day (re)starts for new work: shift start, earliest start, and never before
+    the snapshot's `now` (work cannot be planned in the past). Visits under way keep their own start.
+
+    The scheduler, the plan checker and the solver models all read the day's start through this rule.
+    """
+    return max(tech.earliest_start, tech.shift_start, problem.now)
+
+
 def owed_breaks(problem: DispatchProblem, tech: TechnicianState) -> tuple[BreakWindow, ...]:
     """The breaks a technician's day must hold, each in full inside its window; but work under way
     is not interrupted: a break that can neither be taken before a visit under way starts nor after
@@ -347,7 +356,7 @@ def owed_breaks(problem: DispatchProblem, tech: TechnicianState) -> tuple[BreakW
     if not under_way or not tech.breaks:
         return tech.breaks
     owed = []
-    day_starts = max(tech.earliest_start, tech.shift_start)
+    day_starts = day_start(problem, tech)
     for brk in sorted(tech.breaks, key=lambda b: (b.start, b.end)):
         ready = day_starts
         for start, end in under_way:

@@ -32,6 +32,7 @@ from fieldpilot.engine.problem import (
     PlannedVisit,
     Restock,
     TechnicianState,
+    day_start,
     owed_breaks,
 )
 
@@ -143,14 +144,14 @@ class RouteScheduler:
         self.tech = tech
         self.duration = problem.matrix.duration
         # a break whose window closed before the technician's day (re)starts counts as taken
-        day_starts = max(tech.earliest_start, tech.shift_start)
+        day_starts = day_start(problem, tech)
         owed = owed_breaks(problem, tech)
         self.breaks = sorted((b for b in owed if b.latest_start >= day_starts), key=lambda b: (b.start, b.end))
         self.warehouses = problem.warehouses
 
     def start_cursor(self) -> Cursor:
         tech = self.tech
-        return Cursor(max(tech.earliest_start, tech.shift_start), tech.start_location, 0, 0, 0, 0.0, 0.0)
+        return Cursor(day_start(self.problem, tech), tech.start_location, 0, 0, 0, 0.0, 0.0)
 
     def replay(  # one pass over the route, kept in one loop for speed
         self,
@@ -434,6 +435,8 @@ def carry_schedules(previous: DispatchProblem, problem: DispatchProblem) -> froz
             schedule: RouteSchedule = found[1]
             if previous.now != problem.now and _overran(schedule, max(previous.now, problem.now)):
                 continue  # a visit under way ends no earlier than "now", which has moved
+            if day_start(previous, tech) != day_start(problem, tech):
+                continue  # new work is planned from "now" at the earliest, which has moved
             memo[("schedule", tech.id)] = (found[0], replace(schedule, scheduler=RouteScheduler(problem, tech)))
         unchanged.append(tech.id)
     return frozenset(unchanged)

@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from fieldpilot.engine.params import DispatchParams
-from fieldpilot.engine.problem import DispatchProblem, OrderRequest, TechnicianState, Window
+from fieldpilot.engine.problem import DispatchProblem, OrderRequest, TechnicianState, Window, day_start
 from fieldpilot.engine.schedule import NO_LIMIT, RouteSchedule, cached_schedule
 
 Ints = npt.NDArray[np.int64]
@@ -166,7 +166,7 @@ def _build(
         problem=problem,
         params=params,
         on_shift=on_shift,
-        available=np.array([max(t.earliest_start, t.shift_start) for t in techs], dtype=np.int64),
+        available=np.array([day_start(problem, t) for t in techs], dtype=np.int64),
         latest_end=np.array([t.latest_end for t in techs], dtype=np.int64),
         start_location=np.array([t.start_location for t in techs], dtype=np.int64),
         end_location=np.array([t.end_location for t in techs], dtype=np.int64),

@@ -6,14 +6,16 @@ import json
 from dataclasses import replace
 from typing import Any
 
+import numpy as np
 import pytest
 
 from fieldpilot.domain.errors import InvalidInput, NotFound
 from fieldpilot.domain.values import CustomerTier
-from fieldpilot.engine.checker import check_plan
+from fieldpilot.engine.checker import ViolationCode, check_plan
 from fieldpilot.engine.insertion import apply_assignment, insert, plan_of, rank_candidates
 from fieldpilot.engine.params import DispatchParams
-from fieldpilot.engine.problem import PinKind, PlannedVisit, WarehouseStock, Window
+from fieldpilot.engine.plan import Plan, Route, ScheduledVisit
+from fieldpilot.engine.problem import PinKind, PlannedVisit, TravelMatrix, WarehouseStock, Window
 from fieldpilot.engine.reasons import ReasonCode
 from tests.unit.engine.builders import HOUR, MINUTE, a_problem, a_technician, an_order, with_route
 
@@ -246,3 +248,50 @@ def test_a_time_locked_order_cannot_be_moved_by_the_insertion() -> None:
     tech, locked = _time_locked_at_ten()
     with pytest.raises(InvalidInput, match="pinned"):
         insert(a_problem(technicians=[tech], orders=[locked]), "L", params=PARAMS)
+
+
+def test_visits_are_never_planned_before_now_so_pinning_the_first_one_en_route_keeps_the_day() -> None:
+    """The stored Hypothesis failure of test_pinned_visits_never_move, by hand: a day that began at 07:00
+    with `now` at 08:00. Planned from 07:00, O-1 (07:02) and O-3 (07:29, after a warehouse stop) fit
+    before the 10:00-11:00 absence; pinned en route, O-1 cannot be over before now (08:00), which pushed
+    O-3 past the absence and the way home past shift end: a route made infeasible by its own history.
+    New work is planned from max(shift start, earliest start, now), so O-3 is never put there."""
+    durations = np.full((3, 3), 120)
+    np.fill_diagonal(durations, 0)
+    tech = a_technician(
+        start_location=2,
+        end_location=2,
+        earliest_start=7 * HOUR,
+        shift_start=7 * HOUR,
+        shift_end=13 * HOUR,
+        absences=(Window(10 * HOUR, 11 * HOUR),),
+        stock={"valve": 0},
+    )
+    orders = [
+        an_order(location=1, duration=15 * MINUTE),
+        an_order(id="O-3", location=0, duration=2 * HOUR, parts={"valve": 1}),
+    ]
+    stores = (WarehouseStock("W-1", location=1, stock={"valve": 3}),)
+    problem = a_problem(
+        technicians=[tech],
+        orders=orders,
+        locations=3,
+        matrix=TravelMatrix(durations, durations * 10),
+        warehouses=stores,
+    )
+    first = insert(problem, "O-1", params=PARAMS)
+    assert first.assignment is not None
+    assert first.assignment.planned_start == 8 * HOUR + 120  # leaves at now, not at 07:00
+    problem = apply_assignment(problem, first.assignment, params=PARAMS)
+    assert insert(problem, "O-3", params=PARAMS).assignment is None  # 2 h of work no longer fit before the absence
+    visit = replace(problem.technicians[0].route[0], pin=PinKind.EN_ROUTE)
+    pinned = replace(problem, technicians=(with_route(problem.technicians[0], [visit]),))
+    assert check_plan(pinned, plan_of(pinned, params=PARAMS), params=PARAMS) == []
+
+
+def test_the_checker_rejects_a_visit_planned_before_now() -> None:
+    tech = a_technician(earliest_start=7 * HOUR, shift_start=7 * HOUR)
+    problem = a_problem(technicians=[tech], orders=[an_order()], now=8 * HOUR)
+    plan = Plan((Route("T-1", (ScheduledVisit("O-1", 7 * HOUR + 600, 7 * HOUR + 2400),)),))
+    found = {v.code for v in check_plan(problem, plan, params=PARAMS)}
+    assert found == {ViolationCode.BEFORE_SHIFT, ViolationCode.TRAVEL_TOO_SHORT}  # the day starts at now

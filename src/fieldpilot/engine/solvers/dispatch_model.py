@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from fieldpilot.engine.params import DispatchParams
-from fieldpilot.engine.problem import DispatchProblem, OrderRequest, PlannedVisit, TechnicianState
+from fieldpilot.engine.problem import DispatchProblem, OrderRequest, PlannedVisit, TechnicianState, day_start
 from fieldpilot.engine.schedule import make_stop
 from fieldpilot.engine.solvers.routing import OPEN_END, Depot, Fleet, Job, RoutingModel
 
@@ -94,7 +94,7 @@ def build_model(problem: DispatchProblem, *, params: DispatchParams) -> Dispatch
     big = demand_total + max((sum(t.stock.values()) for t in techs), default=0) + 1
     starts: dict[str, tuple[int, int]] = {}
     for tech in techs:
-        start_place, start_time = tech.start_location, max(tech.earliest_start, tech.shift_start)
+        start_place, start_time = tech.start_location, day_start(problem, tech)
         for visit in heads[tech.id]:
             start_place = problem.order(visit.order_id).location
             # a visit under way that overran its estimate is not over before now (as in the scheduler)
