@@ -1,13 +1,14 @@
 """Ranking technicians for one order: hard filters, then a best-first search over route positions.
 
 For every technician who passes the hard filters, each position in their route gets a cheap lower
-bound of the insertion cost (free-flow travel, the order's own lateness, workload). Positions are
-then replayed exactly (`RouteScheduler.replay`, from the cached state at that position) in order of
-their bound, until the `keep` cheapest technicians are known exactly and no remaining bound can beat
-them. The result is the exact top `keep` without replaying every position of every route. With a
-time-of-day congestion profile, the travel part of a bound is scaled by the factor at the departure
-time, which is an estimate rather than a strict bound: a near-tie may then rank differently from an
-exhaustive search (feasibility is always decided by the exact replay).
+bound of the insertion cost (free-flow travel, the order's own lateness and wait, the wait it adds to
+the visits it pushes later, workload). Positions are then replayed exactly (`RouteScheduler.replay`,
+from the cached state at that position) in order of their bound, until the `keep` cheapest
+technicians are known exactly and no remaining bound can beat them. The result is the exact top
+`keep` without replaying every position of every route. With a time-of-day congestion profile, the
+travel part of a bound is scaled by the factor at the departure time, which is an estimate rather
+than a strict bound: a near-tie may then rank differently from an exhaustive search (feasibility is
+always decided by the exact replay).
 
 May import: fieldpilot.domain, fieldpilot.engine.{problem,params,schedule,filters,explain,reasons},
 the standard library.
@@ -293,6 +294,10 @@ def _bounds(
     ready = problem.now if plain.window_start <= problem.now else plain.window_start
     bound += np.maximum(0, start - ready) * plain.waiting_rate
     chosen = np.flatnonzero(picked)
+    # the visits pushed later: their customers' extra wait (the exact cost counts it only when positive);
+    # the margin keeps float rounding from lifting the bound above a knock-on it equals
+    reached = (start + plain.duration + onward + rows.lead)[chosen]
+    bound[chosen] += np.maximum(0.0, rows.knock_on(chosen, reached) - 1e-6)
     ordered = chosen[np.lexsort((rows.index[chosen], team.id_rank[techs[chosen]], bound[chosen]))]
     return Bounds(bound[ordered].tolist(), techs[ordered].tolist(), rows.index[ordered].tolist(), in_time)
 

@@ -10,6 +10,10 @@ filters (which also write the reasons).
 Workload (for the balance term) is service time plus free-flow travel of the route, so it is known
 for every technician without scheduling their route.
 
+A position's row also describes the visit after it (its waiting rate, current start, window opening
+and the fastest way to it from the visit before), so that `Positions.knock_on` can bound, for many
+positions at once, what pushing the rest of the route later costs its customers in waiting.
+
 May import: fieldpilot.domain, fieldpilot.engine.{problem,params,schedule}, numpy, the standard library.
 """
 
@@ -41,6 +45,33 @@ class Positions:
     next: Ints  # where the old leg went (next visit, its warehouse, or home)
     arrival: Ints  # when the old leg arrived (at home: the latest allowed return)
     slack: Ints  # forward time slack of that arrival (0 at home)
+    # the visit at this position (all 0 on the row of the trip home, the last of each technician)
+    rate: Floats  # its customer's waiting cost per second
+    start: Ints  # its current start
+    opens: Ints  # the earliest start its window allows
+    lead: Ints  # past `next`, the fastest way on to it: pickup and drive from its warehouse, if any
+    hop: Ints  # the visit before it (if not under way): its duration plus the fastest way here from it
+
+    def knock_on(self, rows: Ints, arrival: Ints) -> Floats:
+        """For each of `rows` (indexes into these rows), a lower bound of sum(waiting rate x (new start -
+        current start)) over the visits from that position on, when the first of them is reached at
+        `arrival` or later. A visit starts no earlier than its window opens, nor than the one before it
+        could end plus the fastest drive (breaks, absences and congestion only add to that); the bound
+        follows that chain to the route's end and keeps its negative terms: a later departure may avoid
+        congestion, and a break moved into a wait may let later visits start earlier than now."""
+        total = np.zeros(len(rows), dtype=np.float64)
+        visit = np.zeros(len(self.tech), dtype=np.bool_)  # a visit's row, not the trip home (each one's last)
+        visit[:-1] = self.tech[1:] == self.tech[:-1]
+        owner = np.flatnonzero(visit[rows])
+        at = rows[owner]
+        begin = np.maximum(self.opens[at], arrival[owner])
+        while at.size:
+            total[owner] += self.rate[at] * (begin - self.start[at])
+            at = at + 1
+            more = visit[at]
+            at, owner, begin = at[more], owner[more], begin[more]
+            begin = np.maximum(self.opens[at], begin + self.hop[at])
+        return total
 
 
 @dataclass(slots=True)
@@ -77,8 +108,8 @@ class TeamIndex:
     def positions(self, indexes: Sequence[int]) -> Positions:
         parts = [self._positions_of(i) for i in indexes]
         if not parts:
-            empty = np.zeros(0, dtype=np.int64)
-            return Positions(empty, empty, empty, empty, empty, empty, empty)
+            e = np.zeros(0, dtype=np.int64)
+            return Positions(e, e, e, e, e, e, e, rate=np.zeros(0, dtype=np.float64), start=e, opens=e, lead=e, hop=e)
         return Positions(*(np.concatenate([getattr(p, name) for p in parts]) for name in Positions.__slots__))
 
     def _positions_of(self, number: int) -> Positions:
@@ -88,21 +119,35 @@ class TeamIndex:
         tech = self.problem.technicians[number]
         schedule = self.schedule(number)
         stops = schedule.stops
-        rows: list[tuple[int, int, int, int, int, int, int]] = []
+        fastest = self.problem.matrix.shortest_duration
+        rows: list[tuple[int, ...]] = []
+        rates: list[float] = []
         for position in range(schedule.first_free, len(stops) + 1):
             cursor = schedule.cursors[position]
             if position < len(stops):
                 following = stops[position]
                 nxt = following.location
                 arrival, slack = schedule.arrivals[position], schedule.arrival_slack[position]
+                lead = 0
                 if following.restock is not None:
-                    nxt = self.problem.warehouses[following.restock.warehouse].location
+                    depot = self.problem.warehouses[following.restock.warehouse]
+                    nxt = depot.location
                     slack = NO_LIMIT  # the old leg went via a warehouse: no cheap screen
+                    lead = depot.pickup_seconds + fastest(depot.location, following.location)
+                hop = 0
+                if position > schedule.first_free:
+                    hop = stops[position - 1].duration + fastest(cursor.location, nxt) + lead
+                visit = (schedule.starts[position], following.window_start, lead, hop)
+                rates.append(following.waiting_rate)
             else:
                 nxt, arrival, slack = tech.end_location, tech.latest_end, 0
-            rows.append((number, position, cursor.time, cursor.location, nxt, arrival, slack))
-        table = np.array(rows, dtype=np.int64).reshape(-1, 7)
-        found = Positions(*(table[:, k].copy() for k in range(7)))
+                visit = (0, 0, 0, 0)
+                rates.append(0.0)
+            rows.append((number, position, cursor.time, cursor.location, nxt, arrival, slack, *visit))
+        table = np.array(rows, dtype=np.int64).reshape(-1, 11)
+        c = [table[:, k].copy() for k in range(11)]
+        rate = np.array(rates, dtype=np.float64)
+        found = Positions(c[0], c[1], c[2], c[3], c[4], c[5], c[6], rate, c[7], c[8], c[9], c[10])
         self._positions[number] = found
         return found
 
