@@ -210,6 +210,16 @@ class Replan(Command):
     trigger: str = "periodic"
     # Set it for reproducible runs (simulations): the solver then stops after this many iterations.
     max_iterations: int | None = None
+    # What changed, for a fleet larger than the engine's `replan_max_technicians`: the re-plan then
+    # works on the neighbourhood of these orders and technicians (none: of the orders at risk).
+    focus_orders: tuple[str, ...] = ()
+    focus_technicians: tuple[str, ...] = ()
+    whole_region: bool = False  # re-plan every technician however large the fleet
+    # Run the batch solver: always, never, or (None) only when greedy re-insertion leaves orders
+    # unplanned. Its routing objective (travel under time windows) does not see the customers'
+    # waiting, which re-insertion and relocation optimise; on a plan kept up to date by both, it
+    # rarely finds a better one.
+    use_solver: bool | None = None
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,9 @@ class DispatchParams:
     # orders of priority P1..Pn may be served before their promised window opens (an emergency is
     # welcome early; the customer is sent the earlier window); 0: every promise binds both ways
     early_service_priorities: int = 2
+    # a re-plan of a larger fleet works on a neighbourhood of at most this many technicians around
+    # what changed (the urgent order, the late technician, the orders at risk), not the whole region
+    replan_max_technicians: int = 60
     # parts detours
     warehouse_pickup_seconds: int = 600
     # decision records and offers
@@ -84,6 +87,8 @@ class DispatchParams:
         object.__setattr__(self, "tier_weights", _tiers(self.tier_weights))
         if self.early_service_priorities > 4:
             raise InvalidInput("early_service_priorities", "must be within 0..4 (P1..Pn, 0 for none)")
+        if self.replan_max_technicians < 1:
+            raise InvalidInput("replan_max_technicians", "must be at least 1")
         if self.runners_up > 50 or self.offer_size < 1 or self.offer_size > 50:
             raise InvalidInput("offer_size", "runners_up must be <= 50 and offer_size within 1..50")
 

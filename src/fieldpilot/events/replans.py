@@ -14,6 +14,7 @@ from typing import Any
 
 from fieldpilot.domain import commands as cmd
 from fieldpilot.domain.errors import Conflict
+from fieldpilot.service.triggers import Focus
 
 log = logging.getLogger(__name__)
 
@@ -29,15 +30,26 @@ class InlineReplans:
         self._seed = seed
         self.results: list[dict[str, Any]] = []
 
-    def request(self, trigger: str) -> None:
-        self.results.append(_run(self._handle, trigger, budget=self._budget, seed=self._seed))
+    def request(self, trigger: str, *, orders: tuple[str, ...] = (), technicians: tuple[str, ...] = ()) -> None:
+        focus = Focus(orders, technicians)
+        self.results.append(_run(self._handle, trigger, budget=self._budget, seed=self._seed, focus=focus))
 
 
-def _run(handle: Handle, trigger: str, *, budget: float, seed: int, attempts: int = 3) -> dict[str, Any]:
+def _run(
+    handle: Handle, trigger: str, *, budget: float, seed: int, focus: Focus | None = None, attempts: int = 3
+) -> dict[str, Any]:
+    focus = focus or Focus()
     for attempt in range(1, attempts + 1):
         try:
             result: dict[str, Any] = handle(
-                cmd.Replan(time_budget_seconds=budget, seed=seed, trigger=trigger, actor="engine")
+                cmd.Replan(
+                    time_budget_seconds=budget,
+                    seed=seed,
+                    trigger=trigger,
+                    actor="engine",
+                    focus_orders=focus.orders,
+                    focus_technicians=focus.technicians,
+                )
             )
             return result
         except Conflict as conflict:
@@ -56,6 +68,7 @@ class BackgroundReplans:
         self._period = period_seconds
         self._seed = seed
         self._pending: list[str] = []
+        self._foci: list[Focus] = []
         self._wake = threading.Condition()
         self._stopping = False
         self.failures = 0
@@ -72,9 +85,10 @@ class BackgroundReplans:
         if self._thread.is_alive():
             self._thread.join(timeout)
 
-    def request(self, trigger: str) -> None:
+    def request(self, trigger: str, *, orders: tuple[str, ...] = (), technicians: tuple[str, ...] = ()) -> None:
         with self._wake:
             self._pending.append(trigger)
+            self._foci.append(Focus(orders, technicians))
             self._wake.notify()
 
     def _loop(self) -> None:
@@ -85,9 +99,10 @@ class BackgroundReplans:
                 if self._stopping:
                     return
                 triggers, self._pending = self._pending, []
+                foci, self._foci = self._foci, []
             trigger = "; ".join(dict.fromkeys(triggers)) or "periodic"
             try:
-                _run(self._handle, trigger, budget=self._budget, seed=self._seed)
+                _run(self._handle, trigger, budget=self._budget, seed=self._seed, focus=Focus.merged(foci))
                 self.runs += 1
             except Exception:
                 self.failures += 1

@@ -101,7 +101,9 @@ class ReplanScheduler(Protocol):
     """Asks for a re-plan. In the server a background worker coalesces requests so intake never
     waits for the solver; in simulations and tests it runs at once."""
 
-    def request(self, trigger: str) -> None: ...
+    def request(self, trigger: str, *, orders: tuple[str, ...] = (), technicians: tuple[str, ...] = ()) -> None:
+        """Ask for a re-plan; `orders` and `technicians` say where the change is (none: anywhere)."""
+        ...
 
 
 class TrafficFeed(Protocol):

@@ -21,6 +21,7 @@ from fieldpilot.bootstrap import REPLAN_TRIGGERS
 from fieldpilot.domain import commands as cmd
 from fieldpilot.domain.errors import Conflict
 from fieldpilot.service.messagebus import MessageBus
+from fieldpilot.service.triggers import Focus
 from fieldpilot.simulator.kernel import DISPATCHER, Kernel
 
 ATTEMPTS = 3  # a plan refused because an order moved meanwhile is re-run on fresh data
@@ -44,6 +45,7 @@ class KernelReplans:
         self.delay = delay
         self.on_done = on_done
         self.pending: list[str] = []
+        self.foci: list[Focus] = []
         self.results: list[dict[str, Any]] = []
         self.refused = 0
 
@@ -56,17 +58,27 @@ class KernelReplans:
         for second in range(start, end + 1, period):
             self.kernel.at(second, lambda: self.request("periodic"), priority=DISPATCHER + 1, label="replan period")
 
-    def request(self, trigger: str) -> None:
+    def request(self, trigger: str, *, orders: tuple[str, ...] = (), technicians: tuple[str, ...] = ()) -> None:
         if not self.pending:
             self.kernel.after(self.delay, self._run, priority=DISPATCHER + 1, label="replan")
         self.pending.append(trigger)
+        self.foci.append(Focus(orders, technicians))
 
     def _run(self) -> None:
         triggers, self.pending = self.pending, []
+        focus, self.foci = Focus.merged(self.foci), []
         reason = triggers[0] if len(triggers) == 1 else f"{triggers[0]} (+{len(triggers) - 1} more)"
         for _ in range(ATTEMPTS):
             try:
-                result = self.bus.handle(cmd.Replan(seed=self.seed, trigger=reason, actor="engine"))
+                result = self.bus.handle(
+                    cmd.Replan(
+                        seed=self.seed,
+                        trigger=reason,
+                        actor="engine",
+                        focus_orders=focus.orders,
+                        focus_technicians=focus.technicians,
+                    )
+                )
             except Conflict:
                 self.refused += 1
                 continue

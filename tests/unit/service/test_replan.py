@@ -109,7 +109,7 @@ def test_a_plan_is_refused_whole_when_an_order_changed_during_the_solve() -> Non
     services, clock = memory_services(solver=meddling_solver)
     ids.extend(populate(services, orders=4))
     with pytest.raises(Conflict):
-        services.bus.handle(cmd.Replan())
+        services.bus.handle(cmd.Replan(use_solver=True))
     assert all(o["status"] == "new" for o in statuses(services, clock).values())
 
 
@@ -277,3 +277,54 @@ def test_a_promise_moves_with_a_new_eta_when_breaking_it_gains_enough(tmp_path: 
     assert after["eta_window"] != before["eta_window"]
     moved = [m for m in _pending(services, "EtaChanged") if m.payload["order_id"] == promised]
     assert moved and moved[-1].payload["eta_start"] == after["eta_window"]["start"]
+
+
+def test_a_fleet_larger_than_the_limit_is_replanned_around_the_focus_only(tmp_path: Path) -> None:
+    toml = tmp_path / "params.toml"
+    toml.write_text("[replans]\nreplan_max_technicians = 1\n")
+    services, clock = memory_services(dispatch_params_path=str(toml))
+    populate(services, orders=9)
+    whole = services.bus.handle(cmd.Replan(whole_region=True))
+    assert whole["technicians"] == 3 and whole["assigned"] == 9
+    before = statuses(services, clock)
+    clock.advance(hours=3)  # nobody moved: every morning promise is stale, on every route
+    result = services.bus.handle(cmd.Replan(trigger="T-1 late", focus_technicians=("T-1",)))
+    assert result["technicians"] == 1 and result["applied"] is True
+    after = statuses(services, clock)
+    for order_id, order in before.items():
+        if order["technician_id"] != "T-1":  # outside the neighbourhood: untouched
+            assert after[order_id] == order, order_id
+    assert any(
+        after[o]["planned_start"] != before[o]["planned_start"] for o in before if before[o]["technician_id"] == "T-1"
+    )
+
+
+def test_the_batch_solver_runs_when_asked_or_when_greedy_leaves_orders_unplanned() -> None:
+    calls: list[int] = []
+
+    def counting_solver(problem: DispatchProblem, *, params: DispatchParams, **budget: Any) -> Plan:
+        calls.append(len(problem.orders))
+        return plan_of(greedy_fill(problem, params=params), params=params)
+
+    services, _ = memory_services(solver=counting_solver)
+    populate(services, orders=4)
+    services.bus.handle(cmd.Replan())  # greedy places all four: no solve
+    assert calls == []
+    services.bus.handle(cmd.Replan(use_solver=True))  # with promises made: a second solve without them
+    assert calls == [4, 4]
+    services.bus.handle(cmd.Replan(use_solver=False))
+    assert calls == [4, 4]
+    far = a_site(id="S-far", location=Location(43.3, 5.4))  # 660 km away: nobody gets there today
+    services.bus.handle(cmd.CreateResource(ResourceKind.SITE, far))
+    services.bus.handle(
+        cmd.CreateWorkOrder(
+            customer_id="C-1",
+            site_id=far.id,
+            service_type="boiler-repair",
+            required_skills=(SkillRequirement("boiler", 1),),
+            priority=Priority.P3,
+            estimated_duration_minutes=45,
+        )
+    )
+    services.bus.handle(cmd.Replan())
+    assert calls[2:] and set(calls[2:]) == {5}

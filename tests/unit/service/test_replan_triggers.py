@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import threading
 import time
+from functools import partial
 from typing import Any
 
-from fieldpilot.bootstrap import Services
+from fieldpilot.bootstrap import REPLAN_TRIGGERS, Services
 from fieldpilot.domain import commands as cmd
 from fieldpilot.domain.errors import Conflict
 from fieldpilot.domain.values import Priority, SkillRequirement
@@ -98,3 +99,55 @@ def test_housekeeping_runs_every_command_and_survives_a_failing_one() -> None:
     worker.run_once()
     assert seen == ["RefreshSlaStates", "ExpireOffers"] * 2
     assert worker.failures == 2 and worker.runs == 2
+
+
+class Recording:
+    """A ReplanScheduler that keeps what it was asked."""
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = []
+
+    def request(self, trigger: str, *, orders: tuple[str, ...] = (), technicians: tuple[str, ...] = ()) -> None:
+        self.requests.append((trigger, orders, technicians))
+
+
+def test_triggers_say_where_the_change_is_an_urgent_order_and_the_technician_a_cancellation_freed() -> None:
+    services, clock = memory_services(replan_mode="off")
+    [first] = populate(services, orders=1)
+    services.bus.handle(cmd.Replan(whole_region=True))
+    held = queries.get_order(services.uow_factory, first, now=clock.now())
+    booked = held["technician_id"]
+    assert booked
+    recording = Recording()
+    for event_type, trigger in REPLAN_TRIGGERS.items():
+        services.bus.event_handlers.setdefault(event_type, []).append(partial(trigger, replans=recording))
+    urgent = create(services, priority=Priority.P1)
+    assert recording.requests[-1] == (f"urgent order {urgent} (P1)", (urgent,), ())
+    services.bus.handle(
+        cmd.TransitionWorkOrder(order_id=first, action="cancel", expected_version=held["version"], reason="gone")
+    )
+    assert recording.requests[-1] == (f"cancellation of {first}", (first,), (booked,))
+
+
+def test_coalesced_requests_replan_around_every_place_they_named() -> None:
+    seen: list[cmd.Replan] = []
+    gate = threading.Event()
+
+    def handle(command: cmd.Command) -> dict[str, Any]:
+        assert isinstance(command, cmd.Replan)
+        seen.append(command)
+        gate.wait(2)
+        return {"applied": False}
+
+    worker = BackgroundReplans(handle, time_budget_seconds=0.1, period_seconds=None)
+    worker.start()
+    worker.request("first", orders=("WO-1",))
+    worker.request("second", orders=("WO-2",), technicians=("T-1",))
+    worker.request("third", orders=("WO-1",))
+    gate.set()
+    deadline = time.monotonic() + 5
+    while worker.runs < 1 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    worker.stop(timeout=5)
+    named = [(c.focus_orders, c.focus_technicians) for c in seen]
+    assert set().union(*(o for o, _ in named)) == {"WO-1", "WO-2"} and ("T-1",) in [t for _, t in named]

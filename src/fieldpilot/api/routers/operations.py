@@ -98,10 +98,16 @@ def set_traffic(
 class ReplanIn(BaseModel):
     time_budget_seconds: float = Field(default=5.0, gt=0, le=60)
     seed: int = Field(default=0, ge=0)
+    # false: a fleet larger than the engine's replan_max_technicians is re-planned around the focus
+    # (or the orders at risk) only, as the background worker does
+    whole_region: bool = True
+    focus_orders: list[str] = Field(default_factory=list, max_length=200)
+    focus_technicians: list[str] = Field(default_factory=list, max_length=200)
 
 
 class ReplanOut(BaseModel):
     trigger: str
+    technicians: int  # how many technicians the re-plan covered
     applied: bool
     current_cost: float
     new_cost: float
@@ -122,6 +128,10 @@ def replan_now(body: ReplanIn, actor: CurrentActor, bus: BusDep) -> dict[str, An
             time_budget_seconds=body.time_budget_seconds,
             seed=body.seed,
             trigger=f"requested by {actor.name or actor.ref}",
+            whole_region=body.whole_region,
+            use_solver=True,
+            focus_orders=tuple(body.focus_orders),
+            focus_technicians=tuple(body.focus_technicians),
         )
     )
     return result

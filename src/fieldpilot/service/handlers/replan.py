@@ -8,6 +8,10 @@ the technician can no longer keep becomes an assignment lock), and it keeps prom
 within tolerance, unless a plan that moves them gains more than `promise_break_gain` for every
 promise it breaks (a second solve without the promises, sharing the budget; those customers get a
 new ETA window, an EtaChanged event). The engine's checker verifies each plan first.
+
+A fleet larger than the engine's `replan_max_technicians` is re-planned a neighbourhood at a time
+(engine.scope): the technicians around what changed, their visits and the unplanned orders nearest
+them; everyone else's route stays as it is.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from fieldpilot.engine.improve import relocate
 from fieldpilot.engine.insertion import plan_of
 from fieldpilot.engine.params import DispatchParams
 from fieldpilot.engine.problem import DispatchProblem
+from fieldpilot.engine.scope import neighbourhood
 from fieldpilot.service.deps import HandlerDeps
 from fieldpilot.service.handlers.dispatch import DispatchDeps
 from fieldpilot.service.replan import (
@@ -64,7 +69,16 @@ def replan(command: cmd.Replan, uow: UnitOfWork, deps: HandlerDeps, dispatch: Di
     with uow:
         now = deps.clock.now()
         waiting = uow.orders.search(OrderQuery(statuses=frozenset({OrderStatus.NEW}), limit=100_000)).items
-        problem = dispatch.snapshot(uow, now=now, include=[o.id for o in waiting])
+        whole = dispatch.snapshot(uow, now=now, include=[o.id for o in waiting])
+        problem = whole
+        if not command.whole_region:
+            problem = neighbourhood(
+                whole,
+                size=params.replan_max_technicians,
+                orders=command.focus_orders,
+                technicians=command.focus_technicians,
+                params=params,
+            )
         stored = {o.id: uow.orders.get(o.id) for o in problem.orders}
         versions = {key: -1 if order is None else order.version for key, order in stored.items()}
         stale = _stale_promises(stored.values(), now=now)
@@ -89,6 +103,7 @@ def replan(command: cmd.Replan, uow: UnitOfWork, deps: HandlerDeps, dispatch: Di
     seconds = time.perf_counter() - started
     summary: dict[str, Any] = {
         "trigger": command.trigger,
+        "technicians": len(problem.technicians),
         "current_cost": round(current, 1),
         "new_cost": round(best_cost, 1),
         "solver": source,
@@ -163,7 +178,8 @@ def _first_plan(
     solver gets `share` of the command's budget."""
     params = dispatch.params
     greedy = greedy_fill(problem, params=params)
-    if dispatch.solver is None or not problem.technicians or not problem.orders:
+    wanted = command.use_solver if command.use_solver is not None else bool(greedy.unplanned_orders())
+    if dispatch.solver is None or not wanted or not problem.technicians or not problem.orders:
         return greedy, "greedy"
     iterations = command.max_iterations or dispatch.max_iterations
     plan = dispatch.solver(
