@@ -435,11 +435,34 @@ def carry_schedules(previous: DispatchProblem, problem: DispatchProblem) -> froz
             schedule: RouteSchedule = found[1]
             if previous.now != problem.now and _overran(schedule, max(previous.now, problem.now)):
                 continue  # a visit under way ends no earlier than "now", which has moved
-            if day_start(previous, tech) != day_start(problem, tech):
-                continue  # new work is planned from "now" at the earliest, which has moved
-            memo[("schedule", tech.id)] = (found[0], replace(schedule, scheduler=RouteScheduler(problem, tech)))
+            if day_start(previous, tech) == day_start(problem, tech):
+                memo[("schedule", tech.id)] = (found[0], replace(schedule, scheduler=RouteScheduler(problem, tech)))
+            else:  # new work is planned from "now" at the earliest, which has moved
+                restarted = _restarted(schedule, problem)
+                if restarted is None:
+                    continue
+                memo[("schedule", tech.id)] = (found[0], restarted)
         unchanged.append(tech.id)
     return frozenset(unchanged)
+
+
+def _restarted(schedule: RouteSchedule, problem: DispatchProblem) -> RouteSchedule | None:
+    """The schedule on `problem`, whose day (re)starts later, if only its start and first arrival
+    change there: the route's first visit is under way, the breaks owed are the same, and that visit
+    scheduled again from the new start leaves the same state (time, breaks taken, travel, distance),
+    from which the rest of the route and every insertion position after it are scheduled alike."""
+    stops = schedule.stops
+    if not stops or stops[0].fixed_start is None or len(schedule.cursors) != len(stops) + 1:
+        return None
+    scheduler = RouteScheduler(problem, schedule.tech)
+    if scheduler.breaks != schedule.scheduler.breaks:
+        return None
+    head = scheduler.replay(stops[:1], cursor=scheduler.start_cursor(), strict=False, record=True)
+    taken = schedule.cursors[1].next_break
+    if head.cursors[1] != schedule.cursors[1] or head.breaks[:taken] != schedule.breaks[:taken]:
+        return None
+    cursors = [head.cursors[0], *schedule.cursors[1:]]
+    return replace(schedule, scheduler=scheduler, cursors=cursors, arrivals=[head.arrivals[0], *schedule.arrivals[1:]])
 
 
 def _overran(schedule: RouteSchedule, now: int) -> bool:
