@@ -2,23 +2,27 @@
 
 It behaves like the database where it matters: objects handed out are copies, nothing is visible
 to others before commit, a commit whose object changed underneath it fails like a stale version
-column would, and outbox rows are written with the changes.
+column would, and outbox rows are written with the changes. Like a database, it reads only what a
+query can match: order queries go through an index of the committed orders (`OrderIndex`, by
+technician, status and tracking token, kept by every write), and a commit writes back only the
+objects that changed.
 """
 
 from __future__ import annotations
 
+import builtins
 import copy
 import dataclasses
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, Self, TypeVar
 
 from fieldpilot.domain.errors import AlreadyExists, Conflict
 from fieldpilot.domain.events import Event
-from fieldpilot.domain.work_order import BOOKED_STATUSES, OPEN_STATUSES, WorkOrder
+from fieldpilot.domain.work_order import BOOKED_STATUSES, OPEN_STATUSES, OrderStatus, WorkOrder
 from fieldpilot.service.order_filters import order_matches, order_sort_key
 from fieldpilot.service.unit_of_work import (
     AlertAck,
@@ -60,6 +64,50 @@ _NEW = object()  # marks an object added in this unit of work
 
 
 @dataclass
+class OrderIndex:
+    """The committed orders' keys by technician, by status and by tracking token, kept by every
+    write of the orders table (`MemoryOrderRepository`), so that a query reads the few orders it
+    can match instead of every order ever stored. Only committed rows are indexed: a unit of work
+    adds the objects it holds itself (`MemoryRepository.matching`)."""
+
+    by_technician: dict[str, set[str]] = field(default_factory=dict)
+    by_status: dict[OrderStatus, set[str]] = field(default_factory=dict)
+    by_token: dict[str, set[str]] = field(default_factory=dict)
+
+    def replace(self, key: str, before: WorkOrder | None, after: WorkOrder | None) -> None:
+        """The stored row `key` went from `before` to `after` (None: absent)."""
+        if before is not None:
+            self._drop(self.by_technician, before.technician_id, key)
+            self._drop(self.by_status, before.status, key)
+            self._drop(self.by_token, before.tracking_token, key)
+        if after is not None:
+            if after.technician_id is not None:
+                self.by_technician.setdefault(after.technician_id, set()).add(key)
+            self.by_status.setdefault(after.status, set()).add(key)
+            self.by_token.setdefault(after.tracking_token, set()).add(key)
+
+    @staticmethod
+    def _drop(index: dict[Any, set[str]], value: Any, key: str) -> None:
+        keys = index.get(value)
+        if keys is not None:
+            keys.discard(key)
+            if not keys:
+                del index[value]
+
+    def technician(self, technician_id: str) -> set[str]:
+        return self.by_technician.get(technician_id, set())
+
+    def statuses(self, statuses: Iterable[OrderStatus]) -> set[str]:
+        found: set[str] = set()
+        for status in statuses:
+            found |= self.by_status.get(status, set())
+        return found
+
+    def token(self, token: str) -> set[str]:
+        return self.by_token.get(token, set())
+
+
+@dataclass
 class MemoryDatabase:
     """Committed state shared by every unit of work made from it."""
 
@@ -72,6 +120,7 @@ class MemoryDatabase:
     attachments: list[Attachment] = field(default_factory=list)
     alert_acks: dict[str, AlertAck] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
+    order_index: OrderIndex = field(default_factory=OrderIndex)  # over tables["orders"]
     # The change log: every commit that changed something is a new revision; the log keeps the
     # (revision, kind, key) of the last CHANGE_LOG_SIZE changes, for caches derived from the store.
     revision: int = 0
@@ -116,12 +165,24 @@ class MemoryRepository(Generic[T]):
         self.loaded_versions: dict[str, object] = {}
         self.deleted: set[str] = set()
 
-    def _track(self, key: str, stored: T) -> T:
-        if key in self.seen:
-            return self.seen[key]
+    def _copy_out(self, stored: T) -> T:
+        """The working copy handed out for a stored object."""
         obj = clone(stored)
         if isinstance(obj, WorkOrder):
             obj.events = []
+        return obj
+
+    def _copy_in(self, obj: T) -> T:
+        """The object stored at commit for a working copy."""
+        return clone(obj)
+
+    def _stored(self, key: str, before: T | None, after: T | None) -> None:
+        """Hook: the committed row `key` went from `before` to `after` (None: absent)."""
+
+    def _track(self, key: str, stored: T) -> T:
+        if key in self.seen:
+            return self.seen[key]
+        obj = self._copy_out(stored)
         self.seen[key] = obj
         self.loaded_versions[key] = getattr(stored, "version", None)
         return obj
@@ -144,15 +205,35 @@ class MemoryRepository(Generic[T]):
         key = self._key(obj)
         self.deleted.add(key)
 
-    def all_committed(self) -> list[T]:
-        merged = {**self._table, **self.seen}
-        return [self.get(k) for k in sorted(merged) if k not in self.deleted]  # type: ignore[misc]
+    def _keys(self) -> builtins.list[str]:
+        """Every key this unit of work sees (committed or its own, not deleted), sorted."""
+        return sorted(k for k in {**self._table, **self.seen} if k not in self.deleted)
+
+    def all_committed(self) -> builtins.list[T]:
+        return [self.get(k) for k in self._keys()]  # type: ignore[misc]
 
     def list(self, *, offset: int = 0, limit: int = 100) -> list[T]:
-        return self.all_committed()[offset : offset + limit]
+        return [self.get(k) for k in self._keys()[offset : offset + limit]]  # type: ignore[misc]
 
     def count(self) -> int:
-        return len(self.all_committed())
+        return len(self._keys())
+
+    def matching(self, keep: Callable[[T], bool], *, among: Iterable[str] | None = None) -> builtins.list[T]:
+        """Copies of the objects this unit of work sees that `keep` accepts, by key; `keep` reads the
+        current object (its working copy, else the committed one) and only what it accepts is copied.
+        `among`: the committed keys that can match (from an index; None: all of them) - the working
+        copies are always considered, since they may have changed since."""
+        pool = self._table.keys() if among is None else among
+        current: builtins.list[str] = []
+        for key in {*pool, *self.seen}:
+            if key in self.deleted:
+                continue
+            obj = self.seen.get(key)
+            if obj is None:
+                obj = self._table.get(key)
+            if obj is not None and keep(obj):
+                current.append(key)
+        return [self.get(key) for key in sorted(current)]  # type: ignore[misc]
 
     def check(self) -> None:
         for key, loaded in self.loaded_versions.items():
@@ -174,12 +255,18 @@ class MemoryRepository(Generic[T]):
                 found.append(key)
         return found
 
-    def write(self) -> None:
-        for key, obj in self.seen.items():
-            if key not in self.deleted:
-                self._table[key] = clone(obj)
+    def write(self, changed: Collection[str] | None = None) -> None:
+        """Store the changes: `changed` are the keys of `changed_keys()` (computed when None); the
+        objects this unit of work holds unchanged stay stored as they are."""
+        for key in self.changed_keys() if changed is None else changed:
+            before = self._table.get(key)
+            if key in self.deleted:
+                self._table.pop(key, None)
+                after = None
+            else:
+                after = self._table[key] = self._copy_in(self.seen[key])
+            self._stored(key, before, after)
         for key in self.deleted:
-            self._table.pop(key, None)
             self.seen.pop(key, None)
         self.deleted.clear()
         self.loaded_versions = {k: getattr(o, "version", None) for k, o in self.seen.items()}
@@ -206,37 +293,53 @@ class MemoryTechnicianRepository(MemoryRepository[Any]):
 
 class MemoryUserRepository(MemoryRepository[Any]):
     def get_by_username(self, username: str) -> Any:
-        return next((u for u in self.all_committed() if u.username == username), None)
+        return next(iter(self.matching(lambda u: u.username == username)), None)
 
 
 class MemoryApiKeyRepository(MemoryRepository[Any]):
     def get_by_prefix(self, prefix: str) -> Any:
-        return next((k for k in self.all_committed() if k.prefix == prefix), None)
+        return next(iter(self.matching(lambda k: k.prefix == prefix)), None)
 
 
 class MemoryOrderRepository(MemoryRepository[WorkOrder]):
+    """Queries read the orders the database's `OrderIndex` names (and this unit of work's own)."""
+
+    def __init__(self, db: MemoryDatabase, name: str, key: Callable[[WorkOrder], str]) -> None:
+        super().__init__(db, name, key)
+        self._index = db.order_index
+
+    def _stored(self, key: str, before: WorkOrder | None, after: WorkOrder | None) -> None:
+        self._index.replace(key, before, after)
+
     def get_by_tracking_token(self, token: str) -> WorkOrder | None:
-        return next((o for o in self.all_committed() if o.tracking_token == token), None)
+        found = self.matching(lambda o: o.tracking_token == token, among=self._index.token(token))
+        return found[0] if found else None
 
     def search(self, query: OrderQuery) -> Page[WorkOrder]:
-        found = [o for o in self.all_committed() if order_matches(o, query)]
+        among: Iterable[str] | None = None
+        if query.technician_id is not None:
+            among = self._index.technician(query.technician_id)
+        elif query.statuses:
+            among = self._index.statuses(query.statuses)
+        found = self.matching(lambda o: order_matches(o, query), among=among)
         found.sort(key=order_sort_key(query.sort), reverse=query.descending)
         return Page(found[query.offset : query.offset + query.limit], len(found), query.offset, query.limit)
 
     def booked_for(self, technician_id: str, *, start: datetime, end: datetime) -> list[WorkOrder]:
-        return [
-            o
-            for o in self.all_committed()
-            if o.technician_id == technician_id
-            and o.status in BOOKED_STATUSES
-            and o.planned_start is not None
-            and o.planned_end is not None
-            and o.planned_start < end
-            and start < o.planned_end
-        ]
+        def overlaps(o: WorkOrder) -> bool:
+            return (
+                o.technician_id == technician_id
+                and o.status in BOOKED_STATUSES
+                and o.planned_start is not None
+                and o.planned_end is not None
+                and o.planned_start < end
+                and start < o.planned_end
+            )
+
+        return self.matching(overlaps, among=self._index.technician(technician_id))
 
     def open_orders(self) -> list[WorkOrder]:
-        return [o for o in self.all_committed() if o.status in OPEN_STATUSES]
+        return self.matching(lambda o: o.status in OPEN_STATUSES, among=self._index.statuses(OPEN_STATUSES))
 
 
 class MemoryIdempotencyStore:
@@ -289,14 +392,28 @@ class MemoryPositions:
         self.new.append(position)
 
     def latest(self, technician_ids: Sequence[str] | None = None) -> dict[str, TechnicianPosition]:
-        found = dict(self._db.positions)
-        for position in self.new:
-            known = found.get(position.technician_id)
-            if known is None or known.at <= position.at:
-                found[position.technician_id] = position
+        stored = self._db.positions
         if technician_ids is None:
-            return found
+            return _newest(dict(stored), self.new)
+        wanted = set(technician_ids)
+        found = {k: stored[k] for k in wanted if k in stored}
+        _newest(found, [p for p in self.new if p.technician_id in wanted])
         return {k: found[k] for k in technician_ids if k in found}
+
+    def write(self) -> None:
+        _newest(self._db.positions, self.new)
+        self.new = []
+
+
+def _newest(
+    found: dict[str, TechnicianPosition], positions: Iterable[TechnicianPosition]
+) -> dict[str, TechnicianPosition]:
+    """`found` with each of `positions` put in unless it holds a later one for that technician."""
+    for position in positions:
+        known = found.get(position.technician_id)
+        if known is None or known.at <= position.at:
+            found[position.technician_id] = position
+    return found
 
 
 class MemoryFieldReports:
@@ -413,15 +530,16 @@ class MemoryUnitOfWork:
                     raise Conflict(f"Idempotency-Key {record.key!r} is being used by a concurrent request")
             self.alert_acks.check()
             events = self._pending_events()
-            changed = self._changed()
-            for repo in self._repositories():
-                repo.write()
+            by_repo = [(repo, repo.changed_keys()) for repo in self._repositories()]
+            changed = [(repo.name, key) for repo, keys in by_repo for key in keys]
+            changed += [("positions", p.technician_id) for p in self.positions.new]
+            for repo, keys in by_repo:
+                repo.write(keys)
             for record in self.idempotency.new:
                 self.db.idempotency[(record.scope, record.key)] = record
             for decision in self.decisions.new:
                 self.db.decisions.setdefault(decision.order_id, []).append(decision)
-            self.db.positions.update(self.positions.latest())
-            self.positions.new = []
+            self.positions.write()
             self.field_reports.write()
             self.alert_acks.write()
             now = self._clock()
