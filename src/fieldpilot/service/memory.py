@@ -276,14 +276,19 @@ def _differs(obj: object, stored: object) -> bool:
     """Field by field (entities compare by identity), ignoring pending events."""
     if getattr(obj, "version", None) != getattr(stored, "version", None):
         return True
-    if not dataclasses.is_dataclass(obj) or type(obj) is not type(stored):
+    kind = type(obj)
+    if kind is not type(stored) or not dataclasses.is_dataclass(obj):
         return True
+    names = _COMPARED.get(kind)
+    if names is None:
+        names = _COMPARED[kind] = tuple(f.name for f in dataclasses.fields(obj) if f.name != "events")
     try:
-        return any(
-            getattr(obj, f.name) != getattr(stored, f.name) for f in dataclasses.fields(obj) if f.name != "events"
-        )
+        return any(getattr(obj, name) != getattr(stored, name) for name in names)
     except Exception:  # values that cannot compare are taken as changed
         return True
+
+
+_COMPARED: dict[type, tuple[str, ...]] = {}  # the fields `_differs` compares, by dataclass
 
 
 class MemoryTechnicianRepository(MemoryRepository[Any]):
