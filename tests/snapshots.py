@@ -12,6 +12,8 @@ from fieldpilot.engine.problem import DispatchProblem
 
 def assert_same_snapshot(warm: DispatchProblem, fresh: DispatchProblem, *, params: DispatchParams) -> None:
     replace(warm)  # the constructor's whole-problem checks hold for what the warm snapshot assembled
+    assert warm.orders_by_id == {o.id: o for o in warm.orders}  # the index it kept agrees with its orders
+    assert all(warm.orders_by_id[o.id] is o for o in warm.orders)
     assert (warm.epoch, warm.now) == (fresh.epoch, fresh.now)
     assert [o.id for o in warm.orders] == [o.id for o in fresh.orders]
     for a, b in zip(warm.orders, fresh.orders, strict=True):

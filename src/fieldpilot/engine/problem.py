@@ -414,10 +414,14 @@ class DispatchProblem:
         matrix: TravelMatrix,
         warehouses: tuple[WarehouseStock, ...],
         now: int,
+        orders_by_id: dict[str, OrderRequest] | None = None,
     ) -> DispatchProblem:
         """A problem from parts the caller keeps valid (unique ids, routes over its orders, no order in
-        two routes, places inside the matrix), without the whole-problem checks of the constructor."""
+        two routes, places inside the matrix), without the whole-problem checks of the constructor.
+        `orders_by_id`: the orders by id, when the caller has them (a dict the problem then owns)."""
         problem = object.__new__(cls)
+        if orders_by_id is not None:
+            object.__setattr__(problem, "orders_by_id", orders_by_id)
         for name, value in (
             ("epoch", epoch),
             ("technicians", technicians),

@@ -30,6 +30,7 @@ May import: fieldpilot.domain, fieldpilot.engine, fieldpilot.sla and fieldpilot.
 from __future__ import annotations
 
 import threading
+from bisect import bisect_left, insort
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -112,8 +113,9 @@ class GrowingMatrix:
             rows_dur, rows_dist = self.blocks.free_flow_block(locations[first:last], everything)
             self._durations[first:last, :size] = rows_dur
             self._distances[first:last, :size] = rows_dist
-        for first in range(0, done, _CHUNK):
-            last = min(done, first + _CHUNK)
+        rows = max(_CHUNK, _CHUNK * size // (size - done))  # as many cells per block as a row pass
+        for first in range(0, done, rows):
+            last = min(done, first + rows)
             cols_dur, cols_dist = self.blocks.free_flow_block(locations[first:last], locations[done:size])
             self._durations[first:last, done:size] = cols_dur
             self._distances[first:last, done:size] = cols_dist
@@ -155,15 +157,50 @@ class _State:
     sites: dict[str, Site]
     customers: dict[str, Customer]
     warehouses: tuple[WarehouseStock, ...]
-    orders: dict[str, _Order] = field(default_factory=dict)
-    techs: dict[str, _Tech] = field(default_factory=dict)
+    orders: dict[str, _Order] = field(default_factory=dict)  # changed through put() and drop() only
+    techs: dict[str, _Tech] = field(default_factory=dict)  # changed through put_tech() only
     tech_order: list[str] = field(default_factory=list)
     routes: dict[str, set[str]] = field(default_factory=dict)  # technician id -> booked order ids
     days: dict[str, date] = field(default_factory=dict)  # each technicians' timezone -> their day
     last: DispatchProblem | None = None
+    # Kept with `orders` and `techs`, so that no call has to go through all of them:
+    ordered: list[tuple[tuple[object, ...], str]] = field(default_factory=list)  # (sort key, id), sorted
+    requests: dict[str, OrderRequest] = field(default_factory=dict)  # id -> request
+    timed: dict[str, _Order] = field(default_factory=dict)  # the orders paused or with a refresh_at
+    timed_techs: dict[str, datetime] = field(default_factory=dict)  # technician id -> refresh_at
 
     def same_days(self, now: datetime) -> bool:
         return all(now.astimezone(ZoneInfo(tz)).date() == day for tz, day in self.days.items())
+
+    def put(self, entry: _Order) -> None:
+        order_id = entry.order.id
+        old = self.orders.get(order_id)
+        if old is not None:
+            self._unlist(order_id, old)
+        self.orders[order_id] = entry
+        insort(self.ordered, (entry.sort_key, order_id))
+        self.requests[order_id] = entry.request
+        if entry.paused or entry.refresh_at is not None:
+            self.timed[order_id] = entry
+
+    def drop(self, order_id: str) -> _Order | None:
+        old = self.orders.pop(order_id, None)
+        if old is not None:
+            self._unlist(order_id, old)
+        return old
+
+    def _unlist(self, order_id: str, old: _Order) -> None:
+        del self.ordered[bisect_left(self.ordered, (old.sort_key, order_id))]
+        del self.requests[order_id]
+        self.timed.pop(order_id, None)
+
+    def put_tech(self, entry: _Tech) -> None:
+        tech_id = entry.state.id
+        self.techs[tech_id] = entry
+        if entry.refresh_at is None:
+            self.timed_techs.pop(tech_id, None)
+        else:
+            self.timed_techs[tech_id] = entry.refresh_at
 
 
 @dataclass
@@ -266,7 +303,7 @@ class WarmSnapshots:
     def _apply(self, uow: UnitOfWork, state: _State, changes: StoreChanges, *, now: datetime) -> None:
         dirty: set[str] = set(changes.committed.get("positions", ()))
         for order_id in changes.committed.get("orders", ()):
-            old = state.orders.pop(order_id, None)
+            old = state.drop(order_id)
             if old is not None and old.holder is not None:
                 dirty.add(old.holder)
                 state.routes.get(old.holder, set()).discard(order_id)
@@ -276,7 +313,7 @@ class WarmSnapshots:
                 if derived is not None and order.technician_id is not None:
                     dirty.add(order.technician_id)
         # time: requests whose promise closed or whose SLA clock is paused are read again
-        stale = [e for e in state.orders.values() if e.paused or (e.refresh_at is not None and e.refresh_at <= now)]
+        stale = [e for e in state.timed.values() if e.paused or (e.refresh_at is not None and e.refresh_at <= now)]
         for kept in stale:
             if kept.holder is not None and kept.holder != kept.order.technician_id:
                 state.routes.get(kept.holder, set()).discard(kept.order.id)
@@ -284,7 +321,7 @@ class WarmSnapshots:
             self._derive_order(state, kept.order, now=now)
             if kept.order.technician_id is not None:
                 dirty.add(kept.order.technician_id)
-        dirty.update(t for t, e in state.techs.items() if e.refresh_at is not None and e.refresh_at <= now)
+        dirty.update(t for t, refresh_at in state.timed_techs.items() if refresh_at <= now)
         if dirty:
             positions = uow.positions.latest(sorted(dirty))
             for tech_id in sorted(dirty):
@@ -295,7 +332,7 @@ class WarmSnapshots:
     def _derive_order(self, state: _State, order: WorkOrder, *, now: datetime) -> _Order | None:
         site, customer = state.sites.get(order.site_id), state.customers.get(order.customer_id)
         if site is None or customer is None:
-            state.orders.pop(order.id, None)
+            state.drop(order.id)
             return None
         deadline, paused = self._deadline(state, order, now=now)
         request = _request(
@@ -310,7 +347,7 @@ class WarmSnapshots:
             paused=paused,
             holder=order.technician_id,
         )
-        state.orders[order.id] = entry
+        state.put(entry)
         if order.technician_id is not None:
             state.routes.setdefault(order.technician_id, set()).add(order.id)
         return entry
@@ -349,7 +386,7 @@ class WarmSnapshots:
         ]
         if any(o.planned_start is None for o in route):
             promises.append(now)  # such a visit is planned "now": read it again next time
-        state.techs[tech.id] = _Tech(tech, derived, min(fixed, default=None), min(promises, default=None))
+        state.put_tech(_Tech(tech, derived, min(fixed, default=None), min(promises, default=None)))
 
     # -- the snapshot at `now` ----------------------------------------------------------------------
 
@@ -366,11 +403,11 @@ class WarmSnapshots:
             if earliest != current.earliest_start:
                 current = entry.state = replace(current, earliest_start=earliest)
             technicians.append(current)
-        ordered = sorted(state.orders.values(), key=lambda e: e.sort_key)
-        requests = [e.request for e in ordered]
-        known = set(state.orders)
+        by_id = state.requests
+        requests = [by_id[order_id] for _, order_id in state.ordered]
+        by_id = dict(by_id)
         for order_id in dict.fromkeys(include):
-            if order_id in known:
+            if order_id in by_id:
                 continue
             order = uow.orders.get(order_id)
             if order is None:
@@ -380,7 +417,9 @@ class WarmSnapshots:
                 continue
             places = state.matrix.places
             deadline, _ = self._deadline(state, order, now=now)
-            requests.append(_request(order, site, customer, places=places, epoch=epoch, now=now, deadline=deadline))
+            request = _request(order, site, customer, places=places, epoch=epoch, now=now, deadline=deadline)
+            requests.append(request)
+            by_id[order_id] = request
         problem = DispatchProblem.assembled(  # valid by construction: ids are keys, routes hold known orders
             epoch=epoch,
             technicians=tuple(technicians),
@@ -389,6 +428,7 @@ class WarmSnapshots:
             matrix=state.matrix.matrix(epoch),
             warehouses=state.warehouses,
             now=clock,
+            orders_by_id=by_id,
         )
         _carry_schedules(state.last, problem, params=self.params)
         state.last = problem
