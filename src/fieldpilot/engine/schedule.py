@@ -422,13 +422,13 @@ def carry_schedules(previous: DispatchProblem, problem: DispatchProblem) -> froz
     Returns the ids of the technicians found unchanged (whether or not a schedule was cached)."""
     if previous.warehouses != problem.warehouses or previous.matrix.congestion != problem.matrix.congestion:
         return frozenset()
-    before, after = previous.orders_by_id, problem.orders_by_id
+    before, holders = previous.orders_by_id, problem.assigned_technician
+    # the technicians with a visit whose request is not the same object as before
+    touched = {holders.get(k) for k, request in problem.orders_by_id.items() if before.get(k) is not request}
     known = previous.technicians_by_id
     memo, unchanged = problem.memo, []
     for tech in problem.technicians:
-        if known.get(tech.id) is not tech:
-            continue
-        if any(before.get(v.order_id) is not after.get(v.order_id) for v in tech.route):
+        if known.get(tech.id) is not tech or tech.id in touched:
             continue
         found = previous.memo.get(("schedule", tech.id))
         if isinstance(found, tuple) and found[1].tech is tech:

@@ -18,7 +18,7 @@ from fieldpilot.engine.problem import (
     WarehouseStock,
     Window,
 )
-from fieldpilot.engine.schedule import make_stop, schedule_route
+from fieldpilot.engine.schedule import cached_schedule, carry_schedules, make_stop, schedule_route
 from tests.unit.engine.builders import HOUR, MINUTE, a_problem, a_technician, an_order, with_route
 
 PARAMS = DispatchParams()
@@ -180,3 +180,19 @@ def test_a_time_locked_visit_the_technician_cannot_reach_on_time_fails_as_a_time
     schedule = schedule_route(problem, tech, params=PARAMS)
     assert schedule.failure is not None
     assert (schedule.failure.kind, schedule.failure.order_id) == ("time_lock", "A")
+
+
+def test_schedules_are_carried_to_the_next_snapshot_only_for_routes_whose_requests_are_the_same() -> None:
+    ada = with_route(a_technician(id="T-1"), [PlannedVisit("A", 0), PlannedVisit("B", 0)])
+    bob = with_route(a_technician(id="T-2", start_location=5, end_location=5), [PlannedVisit("C", 0)])
+    orders = [an_order(id="A", location=1), an_order(id="B", location=2), an_order(id="C", location=6)]
+    before = a_problem(technicians=[ada, bob], orders=[*orders, an_order(id="N", location=3)])
+    for tech in before.technicians:
+        cached_schedule(before, tech, params=PARAMS)
+    longer = replace(orders[1], duration=90 * MINUTE)  # B changed: Ada's route must be scheduled again
+    after = replace(before, orders=(orders[0], longer, orders[2], an_order(id="M", location=4)))
+    assert carry_schedules(before, after) == frozenset({"T-2"})
+    assert ("schedule", "T-1") not in after.memo
+    carried = cached_schedule(after, bob, params=PARAMS)
+    assert carried.starts == schedule_route(after, bob, params=PARAMS).starts
+    assert cached_schedule(after, ada, params=PARAMS).starts[1] == schedule_route(after, ada, params=PARAMS).starts[1]
