@@ -19,7 +19,7 @@ May import: fieldpilot.domain, fieldpilot.engine.{problem,params,plan} and the s
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import NamedTuple
 
 from fieldpilot.engine.params import DispatchParams
@@ -148,6 +148,18 @@ class RouteScheduler:
         owed = owed_breaks(problem, tech)
         self.breaks = sorted((b for b in owed if b.latest_start >= day_starts), key=lambda b: (b.start, b.end))
         self.warehouses = problem.warehouses
+
+    def on(self, problem: DispatchProblem) -> RouteScheduler:
+        """This scheduler on another problem where the technician is the same object, their day starts
+        at the same second, their route's requests are the same objects and the warehouses are equal:
+        the breaks owed are then the same, only the problem (its grown matrix) changes."""
+        moved = object.__new__(RouteScheduler)
+        moved.problem = problem
+        moved.tech = self.tech
+        moved.duration = problem.matrix.duration
+        moved.breaks = self.breaks
+        moved.warehouses = problem.warehouses
+        return moved
 
     def start_cursor(self) -> Cursor:
         tech = self.tech
@@ -298,6 +310,15 @@ class RouteSchedule:
     def feasible(self) -> bool:
         return self.failure is None
 
+    def on(self, problem: DispatchProblem) -> RouteSchedule:
+        """This schedule carried to another problem (see `RouteScheduler.on`): a copy with the
+        scheduler moved, built field by field (`dataclasses.replace` costs more than the rest of a carry)."""
+        carried = object.__new__(RouteSchedule)
+        for name in _SCHEDULE_FIELDS:
+            setattr(carried, name, getattr(self, name))
+        carried.scheduler = self.scheduler.on(problem)
+        return carried
+
     @property
     def van_stock(self) -> dict[str, int]:
         """What is left on the van once the route's visits are served (restocks included)."""
@@ -361,6 +382,7 @@ def schedule_route(
     )
 
 
+_SCHEDULE_FIELDS = tuple(f.name for f in fields(RouteSchedule))
 NO_LIMIT = 10**15
 
 
@@ -436,7 +458,7 @@ def carry_schedules(previous: DispatchProblem, problem: DispatchProblem) -> froz
             if previous.now != problem.now and _overran(schedule, max(previous.now, problem.now)):
                 continue  # a visit under way ends no earlier than "now", which has moved
             if day_start(previous, tech) == day_start(problem, tech):
-                memo[("schedule", tech.id)] = (found[0], replace(schedule, scheduler=RouteScheduler(problem, tech)))
+                memo[("schedule", tech.id)] = (found[0], schedule.on(problem))
             else:  # new work is planned from "now" at the earliest, which has moved
                 restarted = _restarted(schedule, problem)
                 if restarted is None:

@@ -184,7 +184,8 @@ def test_a_time_locked_visit_the_technician_cannot_reach_on_time_fails_as_a_time
 
 def test_schedules_are_carried_to_the_next_snapshot_only_for_routes_whose_requests_are_the_same() -> None:
     ada = with_route(a_technician(id="T-1"), [PlannedVisit("A", 0), PlannedVisit("B", 0)])
-    bob = with_route(a_technician(id="T-2", start_location=5, end_location=5), [PlannedVisit("C", 0)])
+    lunch = (BreakWindow(12 * HOUR, 14 * HOUR, 30 * MINUTE), BreakWindow(9 * HOUR, 10 * HOUR, 15 * MINUTE))
+    bob = with_route(a_technician(id="T-2", start_location=5, end_location=5, breaks=lunch), [PlannedVisit("C", 0)])
     orders = [an_order(id="A", location=1), an_order(id="B", location=2), an_order(id="C", location=6)]
     before = a_problem(technicians=[ada, bob], orders=[*orders, an_order(id="N", location=3)])
     for tech in before.technicians:
@@ -193,6 +194,8 @@ def test_schedules_are_carried_to_the_next_snapshot_only_for_routes_whose_reques
     after = replace(before, orders=(orders[0], longer, orders[2], an_order(id="M", location=4)))
     assert carry_schedules(before, after) == frozenset({"T-2"})
     assert ("schedule", "T-1") not in after.memo
-    carried = cached_schedule(after, bob, params=PARAMS)
-    assert carried.starts == schedule_route(after, bob, params=PARAMS).starts
+    carried, fresh = cached_schedule(after, bob, params=PARAMS), schedule_route(after, bob, params=PARAMS)
+    assert carried is not cached_schedule(before, bob, params=PARAMS)  # a copy, on the new problem
+    assert carried.scheduler.problem is after and carried.scheduler.breaks == fresh.scheduler.breaks
+    assert (carried.starts, carried.breaks, carried.cursors) == (fresh.starts, fresh.breaks, fresh.cursors)
     assert cached_schedule(after, ada, params=PARAMS).starts[1] == schedule_route(after, ada, params=PARAMS).starts[1]
