@@ -32,7 +32,7 @@ from __future__ import annotations
 import threading
 from bisect import bisect_left, insort
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -401,7 +401,7 @@ class WarmSnapshots:
             if entry.fixed is not None:
                 earliest = min(earliest, entry.fixed)
             if earliest != current.earliest_start:
-                current = entry.state = replace(current, earliest_start=earliest)
+                current = entry.state = _starting_at(current, earliest)
             technicians.append(current)
         by_id = state.requests
         requests = [by_id[order_id] for _, order_id in state.ordered]
@@ -433,6 +433,19 @@ class WarmSnapshots:
         _carry_schedules(state.last, problem, params=self.params)
         state.last = problem
         return problem
+
+
+_TECH_FIELDS = tuple(f.name for f in fields(TechnicianState))
+
+
+def _starting_at(state: TechnicianState, earliest: int) -> TechnicianState:
+    """`replace(state, earliest_start=earliest)`, copied field by field: the constructor's checks
+    (on the shift and overtime) hold already, and `replace` would cost as much as the rest of a call."""
+    moved = object.__new__(TechnicianState)
+    for name in _TECH_FIELDS:
+        object.__setattr__(moved, name, getattr(state, name))
+    object.__setattr__(moved, "earliest_start", earliest)
+    return moved
 
 
 def _promise_pins(state: TechnicianState, order_id: str) -> bool:

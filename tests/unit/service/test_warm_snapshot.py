@@ -3,6 +3,7 @@ started over when it cannot tell, and always equal in its decisions to a fresh r
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -12,11 +13,11 @@ from fieldpilot.domain import commands as cmd
 from fieldpilot.domain.commands import ResourceKind
 from fieldpilot.domain.resources import Absence
 from fieldpilot.domain.values import Location, SkillRequirement
-from fieldpilot.engine.problem import DispatchProblem, PinKind
+from fieldpilot.engine.problem import BreakWindow, DispatchProblem, PinKind, PlannedVisit, TechnicianState, Window
 from fieldpilot.routing import HaversineTravelTimes
 from fieldpilot.service.fakes import FixedClock
 from fieldpilot.service.snapshot import build_snapshot
-from fieldpilot.service.warm_snapshot import WarmSnapshots
+from fieldpilot.service.warm_snapshot import WarmSnapshots, _starting_at
 from tests.builders import a_customer, a_site, a_skill, a_technician, memory_services
 from tests.snapshots import assert_same_decisions, assert_same_snapshot
 
@@ -224,3 +225,31 @@ def test_a_visit_moved_to_another_technician_leaves_no_ghost_on_the_first(world:
     problem = both(services, clock)
     assert problem.assigned_technician[ids[0]] == target
     assert ids[0] not in [v.order_id for v in problem.technician(holder).route]
+
+
+def test_a_technician_moved_to_a_later_start_is_the_replaced_state() -> None:
+    state = build_state_for_copy()
+    assert _starting_at(state, 9 * 3600) == replace(state, earliest_start=9 * 3600)
+    assert _starting_at(state, 9 * 3600) is not state
+
+
+def build_state_for_copy() -> TechnicianState:
+    return TechnicianState(
+        id="T-9",
+        start_location=3,
+        earliest_start=8 * 3600,
+        end_location=4,
+        shift_start=8 * 3600,
+        shift_end=17 * 3600,
+        name="Nine",
+        skills={"boiler": 2},
+        certifications=frozenset({"gas"}),
+        tools=frozenset({"ladder"}),
+        stock={"valve": 2},
+        territories=frozenset({"north"}),
+        max_overtime=1800,
+        breaks=(BreakWindow(12 * 3600, 13 * 3600, 1800),),
+        absences=(Window(15 * 3600, 16 * 3600),),
+        served_customers=frozenset({"C-1"}),
+        route=(PlannedVisit("O-1", 9 * 3600, PinKind.ON_SITE),),
+    )
