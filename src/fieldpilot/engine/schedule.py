@@ -490,9 +490,11 @@ def _restarted(schedule: RouteSchedule, problem: DispatchProblem) -> RouteSchedu
 def _overran(schedule: RouteSchedule, now: int) -> bool:
     """A visit under way would be held to `now` (it ends, as planned, before it): only then does the
     schedule depend on where "now" stands."""
-    if len(schedule.starts) != len(schedule.stops):
+    stops, starts = schedule.stops, schedule.starts
+    if len(starts) != len(stops):
         return True  # not fully scheduled: take it as depending on now
-    return any(
-        stop.fixed_start is not None and start + stop.duration < now
-        for stop, start in zip(schedule.stops, schedule.starts, strict=True)
-    )
+    for index in range(schedule.first_free):  # the visits under way are all before `first_free`
+        stop = stops[index]
+        if stop.fixed_start is not None and starts[index] + stop.duration < now:
+            return True
+    return False

@@ -199,3 +199,18 @@ def test_schedules_are_carried_to_the_next_snapshot_only_for_routes_whose_reques
     assert carried.scheduler.problem is after and carried.scheduler.breaks == fresh.scheduler.breaks
     assert (carried.starts, carried.breaks, carried.cursors) == (fresh.starts, fresh.breaks, fresh.cursors)
     assert cached_schedule(after, ada, params=PARAMS).starts[1] == schedule_route(after, ada, params=PARAMS).starts[1]
+
+
+def test_a_schedule_with_a_visit_under_way_is_carried_until_that_visit_overruns() -> None:
+    on_site = PlannedVisit("A", 8 * HOUR, PinKind.ON_SITE)  # 08:00-08:30
+    # the day (re)starts at 09:00 whatever "now" before it: only the overrun makes the schedule depend on now
+    ada = with_route(a_technician(id="T-1", earliest_start=9 * HOUR), [on_site, PlannedVisit("B", 0)])
+    orders = [an_order(id="A", location=1), an_order(id="B", location=2)]
+    before = a_problem(technicians=[ada], orders=orders, now=8 * HOUR + 10 * MINUTE)
+    cached_schedule(before, ada, params=PARAMS)
+    for now, carried in ((8 * HOUR + 20 * MINUTE, True), (8 * HOUR + 40 * MINUTE, False)):
+        after = replace(before, now=now)
+        carry_schedules(before, after)
+        assert (("schedule", "T-1") in after.memo) is carried
+        if carried:
+            assert cached_schedule(after, ada, params=PARAMS).starts == schedule_route(after, ada, params=PARAMS).starts
