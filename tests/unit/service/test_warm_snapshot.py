@@ -3,6 +3,8 @@ started over when it cannot tell, and always equal in its decisions to a fresh r
 
 from __future__ import annotations
 
+import gc
+import weakref
 from dataclasses import replace
 from datetime import timedelta
 
@@ -13,6 +15,7 @@ from fieldpilot.domain import commands as cmd
 from fieldpilot.domain.commands import ResourceKind
 from fieldpilot.domain.resources import Absence
 from fieldpilot.domain.values import Location, SkillRequirement
+from fieldpilot.engine.insertion import plan_of
 from fieldpilot.engine.problem import BreakWindow, DispatchProblem, PinKind, PlannedVisit, TechnicianState, Window
 from fieldpilot.routing import HaversineTravelTimes
 from fieldpilot.service.fakes import FixedClock
@@ -253,3 +256,27 @@ def build_state_for_copy() -> TechnicianState:
         served_customers=frozenset({"C-1"}),
         route=(PlannedVisit("O-1", 9 * 3600, PinKind.ON_SITE),),
     )
+
+
+def test_a_snapshot_no_longer_kept_is_freed_without_waiting_for_the_cycle_collector(
+    world: tuple[Services, FixedClock],
+) -> None:
+    services, clock = world
+    for site in range(3):
+        create(services, site)
+    warm = warm_of(services)
+    gc.collect()
+    gc.disable()
+    try:
+        with services.uow_factory() as uow:
+            first = warm.snapshot(uow, now=clock.now())
+            plan_of(first, params=services.dispatch.params)  # every route scheduled into its cache
+            assert any(key[0] == "schedule" for key in first.memo if isinstance(key, tuple))
+            gone = weakref.ref(first)
+            del first
+            clock.advance(minutes=1)
+            second = warm.snapshot(uow, now=clock.now())
+        assert gone() is None  # its schedules, which refer back to it, were dropped with its cache
+        assert len(second.technicians) == 3
+    finally:
+        gc.enable()
