@@ -13,12 +13,13 @@ from __future__ import annotations
 import builtins
 import copy
 import dataclasses
+import pickle
 import threading
 from collections import deque
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Generic, Self, TypeVar
+from typing import Any, Generic, NamedTuple, Self, TypeVar
 
 from fieldpilot.domain.errors import AlreadyExists, Conflict
 from fieldpilot.domain.events import Event
@@ -114,7 +115,7 @@ class MemoryDatabase:
     tables: dict[str, dict[str, Any]] = field(default_factory=dict)
     idempotency: dict[tuple[str, str], IdempotencyRecord] = field(default_factory=dict)
     outbox: list[OutboxMessage] = field(default_factory=list)
-    decisions: dict[str, list[DecisionRecord]] = field(default_factory=dict)
+    decisions: dict[str, list[StoredDecision]] = field(default_factory=dict)
     positions: dict[str, TechnicianPosition] = field(default_factory=dict)
     field_reports: list[FieldReportEntry] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)
@@ -374,6 +375,26 @@ class MemoryOutbox:
         ]
 
 
+class StoredDecision(NamedTuple):
+    """A committed decision record, its body serialised: a record explains a dispatch against every
+    technician (hundreds of small dicts and lists), and a day of them kept as objects made most of
+    what each full garbage collection walks through. Read back as an equal record, a copy."""
+
+    id: str
+    order_id: str
+    created_at: datetime
+    kind: str
+    body: bytes
+
+    @classmethod
+    def of(cls, record: DecisionRecord) -> StoredDecision:
+        body = pickle.dumps(record.body, protocol=pickle.HIGHEST_PROTOCOL)
+        return cls(record.id, record.order_id, record.created_at, record.kind, body)
+
+    def record(self) -> DecisionRecord:
+        return DecisionRecord(self.id, self.order_id, self.created_at, self.kind, pickle.loads(self.body))
+
+
 class MemoryDecisions:
     def __init__(self, db: MemoryDatabase) -> None:
         self._db = db
@@ -383,7 +404,8 @@ class MemoryDecisions:
         self.new.append(record)
 
     def for_order(self, order_id: str) -> list[DecisionRecord]:
-        return [*self._db.decisions.get(order_id, []), *(r for r in self.new if r.order_id == order_id)]
+        stored = [d.record() for d in self._db.decisions.get(order_id, [])]
+        return [*stored, *(r for r in self.new if r.order_id == order_id)]
 
 
 class MemoryPositions:
@@ -543,7 +565,7 @@ class MemoryUnitOfWork:
             for record in self.idempotency.new:
                 self.db.idempotency[(record.scope, record.key)] = record
             for decision in self.decisions.new:
-                self.db.decisions.setdefault(decision.order_id, []).append(decision)
+                self.db.decisions.setdefault(decision.order_id, []).append(StoredDecision.of(decision))
             self.positions.write()
             self.field_reports.write()
             self.alert_acks.write()
