@@ -341,6 +341,9 @@ def day_start(problem: DispatchProblem, tech: TechnicianState) -> int:
     return max(tech.earliest_start, tech.shift_start, problem.now)
 
 
+_UNDER_WAY = frozenset(kind for kind in PinKind if kind.under_way)
+
+
 def owed_breaks(problem: DispatchProblem, tech: TechnicianState) -> tuple[BreakWindow, ...]:
     """The breaks a technician's day must hold, each in full inside its window; but work under way
     is not interrupted: a break that can neither be taken before a visit under way starts nor after
@@ -348,12 +351,14 @@ def owed_breaks(problem: DispatchProblem, tech: TechnicianState) -> tuple[BreakW
 
     The scheduler and the plan checker both read breaks through this rule.
     """
+    if not tech.breaks:
+        return tech.breaks
     under_way = [
         (v.planned_start, v.planned_start + problem.order(v.order_id).duration)
         for v in tech.route
-        if v.pin is not None and v.pin.under_way
+        if v.pin in _UNDER_WAY  # PinKind.under_way, without a property call per visit of every route
     ]
-    if not under_way or not tech.breaks:
+    if not under_way:
         return tech.breaks
     owed = []
     day_starts = day_start(problem, tech)
