@@ -424,14 +424,20 @@ def _forward_slack(
 
 
 def cached_schedule(problem: DispatchProblem, tech: TechnicianState, *, params: DispatchParams) -> RouteSchedule:
-    """The schedule of a technician's current route, computed once per problem and params."""
+    """The schedule of a technician's current route, computed once per problem and params (from the
+    stops of the previous snapshot's schedule when `carry_schedules` left them: the same requests,
+    visits and params make the same stops)."""
     key = ("schedule", tech.id)
     memo = problem.memo
     found = memo.get(key)
     if isinstance(found, tuple) and found[1].tech is tech and (found[0] is params or found[0] == params):
         cached: RouteSchedule = found[1]
         return cached
-    schedule = schedule_route(problem, tech, params=params)
+    kept = memo.get(("stops", tech.id))  # the route's stops, left by carry_schedules
+    stops = None
+    if isinstance(kept, tuple) and kept[1] is tech and (kept[0] is params or kept[0] == params):
+        stops = kept[2]
+    schedule = schedule_route(problem, tech, params=params, stops=stops)
     memo[key] = (params, schedule)
     return schedule
 
@@ -455,15 +461,18 @@ def carry_schedules(previous: DispatchProblem, problem: DispatchProblem) -> froz
         found = previous.memo.get(("schedule", tech.id))
         if isinstance(found, tuple) and found[1].tech is tech:
             schedule: RouteSchedule = found[1]
-            if previous.now != problem.now and _overran(schedule, max(previous.now, problem.now)):
-                continue  # a visit under way ends no earlier than "now", which has moved
-            if day_start(previous, tech) == day_start(problem, tech):
-                memo[("schedule", tech.id)] = (found[0], schedule.on(problem))
-            else:  # new work is planned from "now" at the earliest, which has moved
-                restarted = _restarted(schedule, problem)
-                if restarted is None:
-                    continue
-                memo[("schedule", tech.id)] = (found[0], restarted)
+            carried: RouteSchedule | None = None
+            if previous.now == problem.now or not _overran(schedule, max(previous.now, problem.now)):
+                if day_start(previous, tech) == day_start(problem, tech):
+                    carried = schedule.on(problem)
+                else:  # new work is planned from "now" at the earliest, which has moved
+                    carried = _restarted(schedule, problem)
+            if carried is None:
+                # A visit under way ends no earlier than "now", or the day restarts at "now", which has
+                # moved: the route is scheduled again, from the same stops.
+                memo[("stops", tech.id)] = (found[0], tech, schedule.stops)
+                continue
+            memo[("schedule", tech.id)] = (found[0], carried)
         unchanged.append(tech.id)
     return frozenset(unchanged)
 

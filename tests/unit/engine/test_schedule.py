@@ -214,3 +214,20 @@ def test_a_schedule_with_a_visit_under_way_is_carried_until_that_visit_overruns(
         assert (("schedule", "T-1") in after.memo) is carried
         if carried:
             assert cached_schedule(after, ada, params=PARAMS).starts == schedule_route(after, ada, params=PARAMS).starts
+
+
+def test_a_route_scheduled_again_because_now_moved_reuses_its_stops() -> None:
+    ada = with_route(a_technician(id="T-1"), [PlannedVisit("A", 0), PlannedVisit("B", 0)])
+    orders = [an_order(id="A", location=1), an_order(id="B", location=2, earliest_start=11 * HOUR)]
+    before = a_problem(technicians=[ada], orders=orders, now=8 * HOUR + 10 * MINUTE)
+    stops = cached_schedule(before, ada, params=PARAMS).stops
+    after = replace(before, now=8 * HOUR + 20 * MINUTE)  # the day (re)starts at now: not carried
+    assert carry_schedules(before, after) == frozenset()
+    again, fresh = cached_schedule(after, ada, params=PARAMS), schedule_route(after, ada, params=PARAMS)
+    assert again.stops is stops and again.stops == fresh.stops
+    assert (again.starts, again.cursors, again.arrival_slack) == (fresh.starts, fresh.cursors, fresh.arrival_slack)
+    assert again.cursors[0].time == 8 * HOUR + 20 * MINUTE
+    later = replace(before, now=8 * HOUR + 30 * MINUTE)
+    carry_schedules(before, later)
+    changed = replace(ada, skills={"x": 1})  # another technician object: the stops are made again
+    assert cached_schedule(later, changed, params=PARAMS).stops is not stops
