@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 from datetime import UTC, datetime, timedelta
 
-from fieldpilot.simulator.kernel import CUSTOMER, DISPATCHER, TECHNICIAN, WORLD, Kernel
+import pytest
+
+from fieldpilot.simulator.kernel import CUSTOMER, DISPATCHER, TECHNICIAN, WORLD, YOUNG_COLLECTION_ALLOCATIONS, Kernel
 
 START = datetime(2026, 3, 2, tzinfo=UTC)
 
@@ -54,3 +57,15 @@ def test_run_stops_at_until_and_keeps_later_entries() -> None:
     assert fired == [5, 15]
     assert kernel.pending == 1
     assert kernel.peek() == 25
+
+
+def test_a_run_collects_young_garbage_less_often_and_restores_the_collector_after() -> None:
+    before = gc.get_threshold()
+    kernel = Kernel(START)
+    seen: list[tuple[int, int, int]] = []
+    kernel.at(10, lambda: seen.append(gc.get_threshold()))
+    kernel.at(20, lambda: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        kernel.run(until=30)
+    assert seen == [(max(YOUNG_COLLECTION_ALLOCATIONS, before[0]), *before[1:])]
+    assert gc.get_threshold() == before

@@ -10,8 +10,10 @@ May import: fieldpilot.service.fakes and the standard library.
 
 from __future__ import annotations
 
+import gc
 import heapq
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -25,6 +27,25 @@ CUSTOMER = 10
 TECHNICIAN = 20
 DISPATCHER = 30
 OBSERVER = 40
+
+
+# Each dispatch of a large simulated day builds and drops tens of thousands of objects (snapshot,
+# route schedules, decision record). With CPython's default first threshold (700 allocations) many
+# of them are still alive at a collection, climb to the oldest generation and trigger full
+# collections of the whole day's heap: a quarter of a region-scale day's time up to 11:00 (default:
+# 13 s of garbage collection out of 67 s; with 10,000: 5.5 s out of 59 s, same peak memory).
+YOUNG_COLLECTION_ALLOCATIONS = 10_000
+
+
+@contextmanager
+def young_collections_every(allocations: int) -> Iterator[None]:
+    """The garbage collector's first threshold at least `allocations` for the block, then as it was."""
+    before = gc.get_threshold()
+    gc.set_threshold(max(allocations, before[0]), *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 @dataclass(order=True, frozen=True, slots=True)
@@ -81,9 +102,10 @@ class Kernel:
 
     def run(self, *, until: int, on_step: Callable[[int], None] | None = None) -> None:
         """Process every entry up to and including second `until`, then leave the clock there."""
-        while self._queue and self._queue[0].second <= until:
-            self.step()
-            if on_step is not None:
-                on_step(self.now)
+        with young_collections_every(YOUNG_COLLECTION_ALLOCATIONS):
+            while self._queue and self._queue[0].second <= until:
+                self.step()
+                if on_step is not None:
+                    on_step(self.now)
         self.now = max(self.now, until)
         self.clock.current = self.start + timedelta(seconds=self.now)
