@@ -447,6 +447,7 @@ class DispatchProblem:
             if name not in ("assigned_technician", "technicians_by_id", "memo"):
                 object.__setattr__(derived, name, value)
         object.__setattr__(derived, "technicians", technicians)
+        object.__setattr__(derived, "lineage", self.lineage)
         return derived
 
     @cached_property
@@ -465,6 +466,14 @@ class DispatchProblem:
     @cached_property
     def memo(self) -> dict[object, object]:
         """Scratch space for data derived from this snapshot (route schedules); not part of its value."""
+        return {}
+
+    @cached_property
+    def lineage(self) -> dict[object, object]:
+        """Scratch space shared with every problem `derived` from this one, which differ only in
+        technician states: data that depends on one technician's state and on what they share (orders,
+        places, travel, warehouses, now), kept under the identity of that (frozen) state, which the
+        entry holds so that its id is not reused. Not part of the problem's value."""
         return {}
 
     def order(self, order_id: str) -> OrderRequest:

@@ -7,6 +7,12 @@ filters (skills, shift, time to finish) and to bound every insertion position in
 operations; only the technicians the vector screen cannot clear go through the per-technician
 filters (which also write the reasons).
 
+Problems derived from one another (`DispatchProblem.derived`: one technician changed, as the local
+search does for every visit it tries) share their lineage's scratch space: a technician state's
+workload and position rows are kept there under its identity, and a problem's index is made from the
+last one made in its lineage, only the technicians that differ re-derived and the team-wide figures
+(average workload, id order) recomputed as a fresh build would.
+
 Workload (for the balance term) is service time plus free-flow travel of the route, so it is known
 for every technician without scheduling their route.
 
@@ -32,6 +38,9 @@ from fieldpilot.engine.schedule import NO_LIMIT, RouteSchedule, cached_schedule
 Ints = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
 Flags = npt.NDArray[np.bool_]
+# one technician's insertion positions: the int columns of `Positions` but `rate`, one per row of the
+# table (technician, position, time, prev, next, arrival, slack, start, opens, lead, hop), and the rates
+PositionRows = tuple[Ints, Floats]
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +98,7 @@ class TeamIndex:
     id_rank: Ints  # position of each technician's id in sorted order (for tie-breaking)
     skill_levels: dict[str, Ints] = field(default_factory=dict)
     _schedules: dict[int, RouteSchedule] = field(default_factory=dict)
-    _positions: dict[int, Positions] = field(default_factory=dict)
+    _positions: dict[int, PositionRows] = field(default_factory=dict)
 
     def levels(self, skill: str) -> Ints:
         found = self.skill_levels.get(skill)
@@ -107,16 +116,28 @@ class TeamIndex:
 
     def positions(self, indexes: Sequence[int]) -> Positions:
         parts = [self._positions_of(i) for i in indexes]
-        if not parts:
-            e = np.zeros(0, dtype=np.int64)
-            return Positions(e, e, e, e, e, e, e, rate=np.zeros(0, dtype=np.float64), start=e, opens=e, lead=e, hop=e)
-        return Positions(*(np.concatenate([getattr(p, name) for p in parts]) for name in Positions.__slots__))
+        table = np.concatenate([p[0] for p in parts], axis=1) if parts else np.zeros((11, 0), dtype=np.int64)
+        rate = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, dtype=np.float64)
+        c = list(table)
+        return Positions(c[0], c[1], c[2], c[3], c[4], c[5], c[6], rate, c[7], c[8], c[9], c[10])
 
-    def _positions_of(self, number: int) -> Positions:
+    def _positions_of(self, number: int) -> PositionRows:
         found = self._positions.get(number)
         if found is not None:
             return found
         tech = self.problem.technicians[number]
+        # the rows depend on the technician's state and on what derived problems share: kept for them
+        key = ("positions", id(tech))
+        kept = self.problem.lineage.get(key)
+        if isinstance(kept, tuple) and kept[0] is tech and kept[2] == number and _same(kept[1], self.params):
+            rows: PositionRows = kept[3]
+        else:
+            rows = self._position_rows(number, tech)
+            self.problem.lineage[key] = (tech, self.params, number, rows)
+        self._positions[number] = rows
+        return rows
+
+    def _position_rows(self, number: int, tech: TechnicianState) -> PositionRows:
         schedule = self.schedule(number)
         stops = schedule.stops
         fastest = self.problem.matrix.shortest_duration
@@ -144,21 +165,80 @@ class TeamIndex:
                 visit = (0, 0, 0, 0)
                 rates.append(0.0)
             rows.append((number, position, cursor.time, cursor.location, nxt, arrival, slack, *visit))
-        table = np.array(rows, dtype=np.int64).reshape(-1, 11)
-        c = [table[:, k].copy() for k in range(11)]
-        rate = np.array(rates, dtype=np.float64)
-        found = Positions(c[0], c[1], c[2], c[3], c[4], c[5], c[6], rate, c[7], c[8], c[9], c[10])
-        self._positions[number] = found
-        return found
+        table = np.ascontiguousarray(np.array(rows, dtype=np.int64).reshape(-1, 11).T)
+        return table, np.array(rates, dtype=np.float64)
+
+    def changed(self, problem: DispatchProblem, indexes: Sequence[int]) -> TeamIndex:
+        """The index of `problem`, which shares this index's problem but for the technicians at
+        `indexes` (`DispatchProblem.derived`): their rows are made again, every other row and the
+        schedules and position rows of the others are kept; team-wide figures are recomputed."""
+        techs, before = problem.technicians, self.problem.technicians
+        on_shift, available, latest_end = self.on_shift.copy(), self.available.copy(), self.latest_end.copy()
+        start_location, end_location = self.start_location.copy(), self.end_location.copy()
+        work, has_absences = self.work.copy(), self.has_absences.copy()
+        levels = {skill: found.copy() for skill, found in self.skill_levels.items()}
+        for i in indexes:
+            tech = techs[i]
+            on_shift[i], available[i], latest_end[i] = tech.on_shift, day_start(problem, tech), tech.latest_end
+            start_location[i], end_location[i] = tech.start_location, tech.end_location
+            work[i], has_absences[i] = _kept_work(problem, tech), bool(tech.absences)
+            for skill, level in levels.items():
+                level[i] = tech.skills.get(skill, 0)
+        same_ids = all(techs[i].id == before[i].id for i in indexes)
+        gone = set(indexes)
+        return TeamIndex(
+            problem=problem,
+            params=self.params,
+            on_shift=on_shift,
+            available=available,
+            latest_end=latest_end,
+            start_location=start_location,
+            end_location=end_location,
+            work=work,
+            average_work=_average(work, on_shift),
+            has_absences=has_absences,
+            id_rank=self.id_rank if same_ids else _id_rank(techs),
+            skill_levels=levels,
+            _schedules={i: found for i, found in self._schedules.items() if i not in gone},
+            _positions={i: found for i, found in self._positions.items() if i not in gone},
+        )
+
+
+def _same(a: DispatchParams, b: DispatchParams) -> bool:
+    return a is b or a == b
+
+
+def _average(work: Floats, on_shift: Flags) -> float:
+    shift = work[on_shift]  # (the sum and division `mean` makes, without its overhead: the same float)
+    return float(shift.sum()) / len(shift) if len(shift) else 0.0
+
+
+def _id_rank(techs: Sequence[TechnicianState]) -> Ints:
+    order = sorted(range(len(techs)), key=lambda i: techs[i].id)
+    id_rank = np.empty(len(techs), dtype=np.int64)
+    id_rank[order] = np.arange(len(techs))
+    return id_rank
 
 
 def team_index(problem: DispatchProblem, *, params: DispatchParams) -> TeamIndex:
+    """The problem's team index; made from the last one made for a problem of its lineage
+    (`DispatchProblem.lineage`) when only a few technicians differ, else built."""
     key = ("team_index",)
     found = problem.memo.get(key)
-    if isinstance(found, TeamIndex) and (found.params is params or found.params == params):
+    if isinstance(found, TeamIndex) and _same(found.params, params):
         return found
-    index = _build(problem, params=params)
+    index = None
+    relative = problem.lineage.get(key)
+    if isinstance(relative, TeamIndex) and _same(relative.params, params):
+        before, techs = relative.problem.technicians, problem.technicians
+        if len(before) == len(techs):
+            changed = [i for i, (old, new) in enumerate(zip(before, techs, strict=True)) if old is not new]
+            if 4 * len(changed) <= len(techs):
+                index = relative.changed(problem, changed)
+    if index is None:
+        index = _build(problem, params=params)
     problem.memo[key] = index
+    problem.lineage[key] = index
     return index
 
 
@@ -177,6 +257,18 @@ def free_flow_work(problem: DispatchProblem, tech: TechnicianState) -> int:
     return total + rows[here, tech.end_location]
 
 
+def _kept_work(problem: DispatchProblem, tech: TechnicianState) -> int:
+    """`free_flow_work`, kept for the problems derived from this one (see `DispatchProblem.lineage`)."""
+    key = ("work", id(tech))
+    kept = problem.lineage.get(key)
+    if isinstance(kept, tuple) and kept[0] is tech:
+        work: int = kept[1]
+        return work
+    work = free_flow_work(problem, tech)
+    problem.lineage[key] = (tech, work)
+    return work
+
+
 def carry_team(
     previous: DispatchProblem, problem: DispatchProblem, unchanged: frozenset[str], *, params: DispatchParams
 ) -> None:
@@ -193,6 +285,7 @@ def carry_team(
     index = _build(problem, params=params, work=[found.work[i] if same[i] else None for i in range(len(same))])
     index._positions.update((i, rows) for i, rows in found._positions.items() if same[i])
     problem.memo[("team_index",)] = index
+    problem.lineage[("team_index",)] = index
 
 
 def _build(
@@ -201,12 +294,9 @@ def _build(
     techs = problem.technicians
     known = work or [None] * len(techs)
     totals = np.array(
-        [free_flow_work(problem, t) if w is None else w for t, w in zip(techs, known, strict=True)], dtype=np.float64
+        [_kept_work(problem, t) if w is None else w for t, w in zip(techs, known, strict=True)], dtype=np.float64
     )
     on_shift = np.array([t.on_shift for t in techs], dtype=np.bool_)
-    order = sorted(range(len(techs)), key=lambda i: techs[i].id)
-    id_rank = np.empty(len(techs), dtype=np.int64)
-    id_rank[order] = np.arange(len(techs))
     return TeamIndex(
         problem=problem,
         params=params,
@@ -216,9 +306,9 @@ def _build(
         start_location=np.array([t.start_location for t in techs], dtype=np.int64),
         end_location=np.array([t.end_location for t in techs], dtype=np.int64),
         work=totals,
-        average_work=float(totals[on_shift].mean()) if on_shift.any() else 0.0,
+        average_work=_average(totals, on_shift),
         has_absences=np.array([bool(t.absences) for t in techs], dtype=np.bool_),
-        id_rank=id_rank,
+        id_rank=_id_rank(techs),
     )
 
 

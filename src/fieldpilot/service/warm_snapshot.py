@@ -460,13 +460,14 @@ def _pins(state: TechnicianState, order_id: str, kind: PinKind) -> bool:
 
 
 def _release(previous: DispatchProblem | None) -> None:
-    """Drop the cache of a snapshot that is no longer kept (what is worth keeping has been carried).
-    Its route schedules refer back to it, a cycle that only the cycle collector would free, after
-    hundreds of schedules per dispatch had been promoted to its oldest generation: in a region-scale
-    morning that halved the time spent in full collections. A caller still holding that snapshot
-    computes again what it needs."""
+    """Drop the caches of a snapshot that is no longer kept (what is worth keeping has been carried).
+    Its route schedules (and the team index its lineage keeps) refer back to it, a cycle that only the
+    cycle collector would free, after hundreds of schedules per dispatch had been promoted to its
+    oldest generation: in a region-scale morning that halved the time spent in full collections. A
+    caller still holding that snapshot computes again what it needs."""
     if previous is not None:
         vars(previous).pop("memo", None)
+        vars(previous).pop("lineage", None)
 
 
 def _carry_schedules(previous: DispatchProblem | None, problem: DispatchProblem, *, params: DispatchParams) -> None:
