@@ -38,7 +38,7 @@ from fieldpilot.engine.problem import (
 )
 from fieldpilot.engine.reasons import Clock, Reason, ReasonCode, sentence_for
 from fieldpilot.engine.schedule import Failure, Replay, RouteSchedule, Stop, make_stop
-from fieldpilot.engine.team import TeamIndex, clears_common_filters, needs_per_technician_filters, team_index
+from fieldpilot.engine.team import TeamIndex, screen, team_index
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,20 +196,30 @@ def customer_wait(problem: DispatchProblem, order: OrderRequest, start: int) -> 
     return max(0, start - ready)
 
 
-def rank(problem: DispatchProblem, order: OrderRequest, *, params: DispatchParams, keep: int, clock: Clock) -> Ranking:
-    """The `keep` cheapest technicians for `order` (exact), everyone rejected and why."""
+def rank(
+    problem: DispatchProblem,
+    order: OrderRequest,
+    *,
+    params: DispatchParams,
+    keep: int,
+    clock: Clock,
+    explain: bool = True,
+) -> Ranking:
+    """The `keep` cheapest technicians for `order` (exact), everyone rejected and why; without
+    `explain`, only the `keep` cheapest (`rejected` and `outranked` left empty), found alike."""
     plain = make_stop(order, params=params)
     if plain.window_start > plain.window_end:
-        return _window_clash(problem, order, clock)
+        return _window_clash(problem, order, clock, explain=explain)
     window = Window(plain.window_start, plain.window_end)
     team = team_index(problem, params=params)
-    cleared = np.zeros(len(problem.technicians), dtype=np.bool_)
-    if not needs_per_technician_filters(order):
-        cleared = clears_common_filters(problem, team, order, window=window)
+    cleared, ruled_out = screen(problem, team, order, window=window)
+    if order.parts:  # the van stock left, and so a warehouse detour, is checked per technician
+        cleared = np.zeros(len(problem.technicians), dtype=np.bool_)
     rejected: list[Rejection] = []
     eligible = cleared.copy()
     detours: dict[int, Stop] = {}
-    for index in np.flatnonzero(~cleared).tolist():
+    unsure = ~cleared if explain else ~cleared & ~ruled_out  # the filters say why, or decide
+    for index in np.flatnonzero(unsure).tolist():
         tech = problem.technicians[index]
         verdict = check_technician(problem, order, tech, window=window, clock=clock)
         if not verdict.eligible:
@@ -238,6 +248,7 @@ def rank(problem: DispatchProblem, order: OrderRequest, *, params: DispatchParam
         keep=keep,
         window=window,
         clock=clock,
+        explain=explain,
     )
 
 
@@ -317,6 +328,7 @@ def _search(
     keep: int,
     window: Window,
     clock: Clock,
+    explain: bool,
 ) -> Ranking:
     """Replay positions in bound order until the `keep` best technicians are known exactly."""
     values, techs, positions = bounds.values, bounds.technicians, bounds.positions
@@ -351,6 +363,8 @@ def _search(
             if len(best) >= keep:
                 threshold = heapq.nsmallest(keep, (c.cost.total for c in best.values()))[-1]
     ordered = sorted(best.values(), key=Candidate.sort_key)
+    if not explain:
+        return Ranking(order, window, tuple(ordered[:keep]), (), ())
     outranked = [c.technician_id for c in ordered[keep:]]
     for index in np.flatnonzero(eligible).tolist():
         tech = problem.technicians[index]
@@ -371,9 +385,10 @@ def _search(
     return Ranking(order, window, tuple(ordered[:keep]), tuple(rejected), tuple(sorted(outranked)))
 
 
-def _window_clash(problem: DispatchProblem, order: OrderRequest, clock: Clock) -> Ranking:
+def _window_clash(problem: DispatchProblem, order: OrderRequest, clock: Clock, *, explain: bool) -> Ranking:
     why = "the order's time window and its promised window do not overlap"
-    rejected = tuple(_no_position(t, why, {"failure": "window"}, clock) for t in problem.technicians)
+    techs = problem.technicians if explain else ()
+    rejected = tuple(_no_position(t, why, {"failure": "window"}, clock) for t in techs)
     start = order.start_window.start
     return Ranking(order, Window(start, start), (), rejected, ())
 

@@ -41,16 +41,20 @@ def relocate(problem: DispatchProblem, *, params: DispatchParams, rounds: int = 
     more than `min_gain`. Stops early after a pass without a move."""
     clock = clock_for(problem)
     moves, gain = 0, 0.0
+    tried: dict[str, int] = {}  # order id -> moves made when it was last tried
     for _ in range(rounds):
         moved = False
         for order_id in [v.order_id for t in problem.technicians for v in t.route if v.pin in MOVABLE]:
+            if tried.get(order_id) == moves:
+                continue  # the plan has not changed since this visit was last tried: no move again
+            tried[order_id] = moves
             holder = problem.technician(problem.assigned_technician[order_id])
             if not cached_schedule(problem, holder, params=params).feasible:
                 continue
             old_position = next(i for i, v in enumerate(holder.route) if v.order_id == order_id)
             rest = tuple(v for v in holder.route if v.order_id != order_id)
             stripped = with_technician(problem, replace(holder, route=rest))
-            ranking = rank(stripped, stripped.order(order_id), params=params, keep=1, clock=clock)
+            ranking = rank(stripped, stripped.order(order_id), params=params, keep=1, clock=clock, explain=False)
             if not ranking.ranked:
                 continue
             best = ranking.ranked[0]

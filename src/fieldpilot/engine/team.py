@@ -2,10 +2,10 @@
 
 One numpy row per technician (shift, places, workload) is built for the whole team; route schedules
 and the rows of their insertion positions are built lazily, only for technicians who pass the hard
-filters, and then kept for the snapshot's later orders. `rank` uses it to clear the common hard
-filters (skills, shift, time to finish) and to bound every insertion position in a few numpy
-operations; only the technicians the vector screen cannot clear go through the per-technician
-filters (which also write the reasons).
+filters, and then kept for the snapshot's later orders. `rank` uses it to screen the hard filters
+(skills, shift, time to finish, certifications, tools, territory, the customer's technician lists)
+and to bound every insertion position in a few numpy operations; only the technicians the vector
+screen cannot clear go through the per-technician filters (which also write the reasons).
 
 Problems derived from one another (`DispatchProblem.derived`: one technician changed, as the local
 search does for every visit it tries) share their lineage's scratch space: a technician state's
@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -97,6 +98,7 @@ class TeamIndex:
     has_absences: Flags
     id_rank: Ints  # position of each technician's id in sorted order (for tie-breaking)
     skill_levels: dict[str, Ints] = field(default_factory=dict)
+    _holders: dict[tuple[str, str], Flags] = field(default_factory=dict)
     _schedules: dict[int, RouteSchedule] = field(default_factory=dict)
     _positions: dict[int, PositionRows] = field(default_factory=dict)
 
@@ -105,6 +107,15 @@ class TeamIndex:
         if found is None:
             found = np.array([t.skills.get(skill, 0) for t in self.problem.technicians], dtype=np.int64)
             self.skill_levels[skill] = found
+        return found
+
+    def holders(self, kind: str, value: str) -> Flags:
+        """Who holds a valid certification, a tool, or may work in a territory (`kind`: "certification",
+        "tool" or "territory"; a technician without territories may work anywhere)."""
+        found = self._holders.get((kind, value))
+        if found is None:
+            found = np.array([_holds(t, kind, value) for t in self.problem.technicians], dtype=np.bool_)
+            self._holders[(kind, value)] = found
         return found
 
     def schedule(self, index: int) -> RouteSchedule:
@@ -177,6 +188,7 @@ class TeamIndex:
         start_location, end_location = self.start_location.copy(), self.end_location.copy()
         work, has_absences = self.work.copy(), self.has_absences.copy()
         levels = {skill: found.copy() for skill, found in self.skill_levels.items()}
+        holders = {key: found.copy() for key, found in self._holders.items()}
         for i in indexes:
             tech = techs[i]
             on_shift[i], available[i], latest_end[i] = tech.on_shift, day_start(problem, tech), tech.latest_end
@@ -184,6 +196,8 @@ class TeamIndex:
             work[i], has_absences[i] = _kept_work(problem, tech), bool(tech.absences)
             for skill, level in levels.items():
                 level[i] = tech.skills.get(skill, 0)
+            for (kind, value), held in holders.items():
+                held[i] = _holds(tech, kind, value)
         same_ids = all(techs[i].id == before[i].id for i in indexes)
         gone = set(indexes)
         return TeamIndex(
@@ -199,9 +213,18 @@ class TeamIndex:
             has_absences=has_absences,
             id_rank=self.id_rank if same_ids else _id_rank(techs),
             skill_levels=levels,
+            _holders=holders,
             _schedules={i: found for i, found in self._schedules.items() if i not in gone},
             _positions={i: found for i, found in self._positions.items() if i not in gone},
         )
+
+
+def _holds(tech: TechnicianState, kind: str, value: str) -> bool:
+    if kind == "certification":
+        return value in tech.certifications
+    if kind == "tool":
+        return value in tech.tools
+    return not tech.territories or value in tech.territories
 
 
 def _same(a: DispatchParams, b: DispatchParams) -> bool:
@@ -313,8 +336,8 @@ def _build(
 
 
 def needs_per_technician_filters(order: OrderRequest) -> bool:
-    """Rules the vector screen does not cover: certifications, tools, territory, the customer's
-    technician lists and parts."""
+    """Rules beyond the common ones (skills, shift): certifications, tools, territory, the customer's
+    technician lists and parts. An order without them is cleared by the common rules alone."""
     return bool(
         order.required_certifications
         or order.required_tools
@@ -325,13 +348,22 @@ def needs_per_technician_filters(order: OrderRequest) -> bool:
     )
 
 
-def clears_common_filters(problem: DispatchProblem, team: TeamIndex, order: OrderRequest, *, window: Window) -> Flags:
-    """Technicians who certainly pass the skill and shift filters (the same rules as `filters`)."""
-    passes = team.on_shift & ~team.has_absences
+class Screen(NamedTuple):
+    """The vector screen's verdicts on every technician for one order; the filters decide the rest."""
+
+    cleared: Flags  # certainly pass every hard filter (parts aside: the van stock is checked per technician)
+    ruled_out: Flags  # certainly fail one
+
+
+def screen(problem: DispatchProblem, team: TeamIndex, order: OrderRequest, *, window: Window) -> Screen:
+    """The hard filters applied to the whole team at once, by the same rules as `filters`: skills,
+    shift and time to finish, then certifications, tools, territory and the customer's technician
+    lists. Absences are left to the filters (a technician with any is never cleared)."""
+    fit = team.on_shift.copy()  # every rule here holds, absences aside
     for skill, level in order.required_skills.items():
-        passes &= team.levels(skill) >= level
+        fit &= team.levels(skill) >= level
     first_start = np.maximum(window.start, team.available)
-    passes &= (first_start <= window.end) & (first_start < team.latest_end)
+    fit &= (first_start <= window.end) & (first_start < team.latest_end)
     matrix = problem.matrix
     low = matrix.factor_range[0]
     going = matrix.durations[team.start_location, order.location]
@@ -341,5 +373,21 @@ def clears_common_filters(problem: DispatchProblem, team: TeamIndex, order: Orde
         coming = np.floor(coming * low).astype(np.int64)
     start = np.maximum(window.start, team.available + going)
     back = start + order.duration + coming
-    passes &= ~((back > team.latest_end) & (start <= window.end))
-    return passes
+    fit &= ~((back > team.latest_end) & (start <= window.end))
+    common = fit & ~team.has_absences  # all an order without per-technician rules needs
+    for skill, level in order.required_skills.items():
+        if level < 1:  # (the filters call a skill missing at level 0, whatever the level required)
+            fit &= team.levels(skill) >= 1
+    for cert in order.required_certifications:
+        fit &= team.holders("certification", cert)
+    for tool in order.required_tools:
+        fit &= team.holders("tool", tool)
+    if order.territory:
+        fit &= team.holders("territory", order.territory)
+    techs = problem.technicians
+    if order.excluded_technicians:
+        fit &= np.array([t.id not in order.excluded_technicians for t in techs], dtype=np.bool_)
+    if order.required_technicians:
+        fit &= np.array([t.id in order.required_technicians for t in techs], dtype=np.bool_)
+    cleared = fit & ~team.has_absences if needs_per_technician_filters(order) else common
+    return Screen(cleared, ~fit & ~cleared)
