@@ -34,7 +34,7 @@ from fieldpilot.engine.forced import ForcedAssignment, evaluate_forced
 from fieldpilot.engine.params import DispatchParams
 from fieldpilot.engine.plan import Plan
 from fieldpilot.engine.problem import DispatchProblem, PlannedVisit, TechnicianState
-from fieldpilot.engine.schedule import cached_schedule
+from fieldpilot.engine.schedule import cached_schedule, carry_edited, retimed
 
 __all__ = [
     "ForcedAssignment",
@@ -196,8 +196,14 @@ def apply_assignment(
     moved = replace(tech, route=tuple(route))
     derived = with_technician(problem, moved)
     schedule = cached_schedule(derived, moved, params=params)
-    timed = tuple(replace(v, planned_start=s) for v, s in zip(moved.route, schedule.starts, strict=True))
-    return with_technician(derived, replace(moved, route=timed))
+    timed = replace(
+        moved, route=tuple(replace(v, planned_start=s) for v, s in zip(moved.route, schedule.starts, strict=True))
+    )
+    after = with_technician(derived, timed)
+    same = retimed(after, timed, schedule, params=params)  # the new starts are the ones scheduled
+    if same is not None:
+        after.memo[("schedule", timed.id)] = (params, same)
+    return after
 
 
 def plan_of(problem: DispatchProblem, *, params: DispatchParams = _DEFAULT_PARAMS) -> Plan:
@@ -215,4 +221,5 @@ def with_technician(problem: DispatchProblem, tech: TechnicianState) -> Dispatch
     for key, value in problem.memo.items():
         if isinstance(key, tuple) and key[0] == "schedule" and key[1] != tech.id:
             derived.memo[key] = value
+    carry_edited(problem, derived, tech)
     return derived

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields, replace
+from operator import attrgetter
 from typing import NamedTuple
 
 from fieldpilot.engine.params import DispatchParams
@@ -358,6 +359,36 @@ def schedule_route(
         stops = [make_stop(problem.order(v.order_id), params=params, visit=v) for v in tech.route]
     scheduler = RouteScheduler(problem, tech)
     replay = scheduler.replay(stops, cursor=scheduler.start_cursor(), strict=False, record=True)
+    return _scheduled(problem, tech, scheduler, stops, replay)
+
+
+def schedule_edited(
+    problem: DispatchProblem, tech: TechnicianState, before: RouteSchedule, *, position: int, added: Stop | None
+) -> RouteSchedule:
+    """`schedule_route` of `tech`'s route, which is `before`'s (a feasible one, on a problem `problem`
+    is derived from, of the same technician but for the route) with the visit at `position` taken
+    out (`added` None) or `added` put in there, neither of them under way (so the same breaks are
+    owed): the schedule up to `position` is kept and only the rest replayed. The replay is a fold
+    over the stops from the state before each one, and `before` met no failure, so the result is the
+    same."""
+    rest = before.stops[position + 1 :] if added is None else [added, *before.stops[position:]]
+    scheduler = RouteScheduler(problem, tech)
+    cursor = before.cursors[position]
+    tail = scheduler.replay(rest, cursor=cursor, strict=False, record=True)
+    taken = cursor.next_break  # breaks are taken in order, each one recorded
+    replay = replace(
+        tail,
+        starts=before.starts[:position] + tail.starts,
+        arrivals=before.arrivals[:position] + tail.arrivals,
+        breaks=before.breaks[:taken] + tail.breaks,
+        cursors=before.cursors[:position] + tail.cursors,
+    )
+    return _scheduled(problem, tech, scheduler, before.stops[:position] + rest, replay)
+
+
+def _scheduled(
+    problem: DispatchProblem, tech: TechnicianState, scheduler: RouteScheduler, stops: list[Stop], replay: Replay
+) -> RouteSchedule:
     first_free = 0
     for index, stop in enumerate(stops):
         if stop.fixed_start is not None:
@@ -440,6 +471,60 @@ def cached_schedule(problem: DispatchProblem, tech: TechnicianState, *, params: 
     schedule = schedule_route(problem, tech, params=params, stops=stops)
     memo[key] = (params, schedule)
     return schedule
+
+
+_NOT_ROUTE = attrgetter(*(f.name for f in fields(TechnicianState) if f.name != "route"))
+
+
+def same_but_route(a: TechnicianState, b: TechnicianState) -> bool:
+    """The two states are equal but for their routes."""
+    return a is b or bool(_NOT_ROUTE(a) == _NOT_ROUTE(b))
+
+
+def carry_edited(previous: DispatchProblem, problem: DispatchProblem, tech: TechnicianState) -> None:
+    """`problem` is `previous` with `tech` replacing the technician of that id (`DispatchProblem.derived`).
+    When the new route is the old one with one visit taken out or put in (not under way, the other
+    visits the same), and a feasible schedule of the old one is cached, cache the new one's, made by
+    `schedule_edited` (the same as scheduling it afresh)."""
+    found = previous.memo.get(("schedule", tech.id))
+    if not isinstance(found, tuple) or not found[1].feasible:
+        return
+    params: DispatchParams = found[0]
+    before: RouteSchedule = found[1]
+    if previous.technicians_by_id.get(tech.id) is not before.tech or not same_but_route(before.tech, tech):
+        return
+    a, b = before.tech.route, tech.route
+    if abs(len(a) - len(b)) != 1:
+        return
+    position = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x is not y), min(len(a), len(b)))
+    if len(b) < len(a):
+        visit, same = a[position], all(x is y for x, y in zip(a[position + 1 :], b[position:], strict=True))
+    else:
+        visit, same = b[position], all(x is y for x, y in zip(a[position:], b[position + 1 :], strict=True))
+    if not same or (visit.pin is not None and visit.pin.under_way):
+        return
+    added = None
+    if len(b) > len(a):
+        added = make_stop(problem.order(visit.order_id), params=params, visit=visit)
+    schedule = schedule_edited(problem, tech, before, position=position, added=added)
+    problem.memo[("schedule", tech.id)] = (params, schedule)
+
+
+def retimed(
+    problem: DispatchProblem, tech: TechnicianState, before: RouteSchedule, *, params: DispatchParams
+) -> RouteSchedule | None:
+    """`schedule_route` of `tech` when it is `before`'s technician but for the route, and the route
+    makes the same stops with the same breaks owed (e.g. only its unpinned visits' planned starts
+    moved): `before` with the technician replaced. None otherwise."""
+    if not same_but_route(before.tech, tech):
+        return None
+    stops = [make_stop(problem.order(v.order_id), params=params, visit=v) for v in tech.route]
+    if stops != before.stops:
+        return None
+    scheduler = RouteScheduler(problem, tech)
+    if scheduler.breaks != before.scheduler.breaks:
+        return None
+    return replace(before, tech=tech, scheduler=scheduler)
 
 
 def carry_schedules(previous: DispatchProblem, problem: DispatchProblem) -> frozenset[str]:
