@@ -38,6 +38,10 @@ class HaversineTravelTimes:
         np.fill_diagonal(distances, 0)
         return durations, distances
 
+    # free_flow_block(b, a) is free_flow_block(a, b) transposed, value for value: the straight line
+    # is the same either way and a pair's area factor is the larger of its two ends'.
+    symmetric_blocks = True
+
     def free_flow_block(
         self, origins: Sequence[Location], destinations: Sequence[Location]
     ) -> tuple[IntMatrix, IntMatrix]:

@@ -173,14 +173,15 @@ def straight_line_metres(locations: Sequence[Location]) -> npt.NDArray[np.float6
 
 def straight_line_block(origins: Sequence[Location], destinations: Sequence[Location]) -> npt.NDArray[np.float64]:
     """Great-circle distances from each origin (rows) to each destination (columns), metres; the
-    same value for a pair whatever else the lists hold."""
+    same value for a pair whatever else the lists hold, and the same either way (a -> b, b -> a:
+    the half-angle sines are taken of the differences' absolute values)."""
     lat = np.radians([p.lat for p in origins])
     lon = np.radians([p.lon for p in origins])
     lat2 = np.radians([p.lat for p in destinations])
     lon2 = np.radians([p.lon for p in destinations])
     a = (
-        np.sin((lat[:, None] - lat2[None, :]) / 2) ** 2
-        + np.cos(lat)[:, None] * np.cos(lat2)[None, :] * np.sin((lon[:, None] - lon2[None, :]) / 2) ** 2
+        np.sin(np.abs(lat[:, None] - lat2[None, :]) / 2) ** 2
+        + np.cos(lat)[:, None] * np.cos(lat2)[None, :] * np.sin(np.abs(lon[:, None] - lon2[None, :]) / 2) ** 2
     )
     metres: npt.NDArray[np.float64] = 2 * EARTH_RADIUS_METRES * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
     return metres

@@ -59,7 +59,9 @@ class TravelBlocks(Protocol):
     """Optional: blocks of the free-flow matrix, so a snapshot kept between commands can grow its
     matrix by the new places only. `free_flow_block` must give, pair for pair, what
     `travel_matrix` gives over any list of places; `revision` moves whenever free-flow times may
-    change (live traffic)."""
+    change (live traffic). A provider may also say `symmetric_blocks = True` when
+    `free_flow_block(b, a)` is always `free_flow_block(a, b)` transposed, value for value (the
+    places' rows are then computed, not their columns)."""
 
     @property
     def revision(self) -> int: ...

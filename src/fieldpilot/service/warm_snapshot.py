@@ -108,11 +108,18 @@ class GrowingMatrix:
                 grown[:done, :done] = getattr(self, name)[:done, :done]
                 setattr(self, name, grown)
         everything: Sequence[Location] = locations[:size]
+        symmetric = getattr(self.blocks, "symmetric_blocks", False) is True
         for first in range(done, size, _CHUNK):  # in slices, so that no temporary grows with size^2
             last = min(size, first + _CHUNK)
             rows_dur, rows_dist = self.blocks.free_flow_block(locations[first:last], everything)
             self._durations[first:last, :size] = rows_dur
             self._distances[first:last, :size] = rows_dist
+            if symmetric:  # the columns are the rows transposed
+                self._durations[:size, first:last] = rows_dur.T
+                self._distances[:size, first:last] = rows_dist.T
+        if symmetric:
+            self.done = size
+            return
         rows = max(_CHUNK, _CHUNK * size // (size - done))  # as many cells per block as a row pass
         for first in range(0, done, rows):
             last = min(done, first + rows)

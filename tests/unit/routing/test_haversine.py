@@ -84,3 +84,17 @@ def test_refuses_unknown_areas_and_silly_factors() -> None:
         SpeedProfile(urban_kmh=0)
     with pytest.raises(InvalidInput):
         HaversineTravelTimes().matrix([LYON], datetime(2026, 3, 2, 10, 0))
+
+
+def test_blocks_are_symmetric_value_for_value_as_the_provider_says() -> None:
+    rng = np.random.default_rng(7)
+    places = [Location(45.5 + rng.uniform(0, 0.6), 4.5 + rng.uniform(0, 0.8)) for _ in range(300)]
+    traffic = LiveTraffic([Area("centre", LYON, 6_000, 1.3), Area("east", VILLEURBANNE, 3_000)])
+    traffic.set_factor("east", 2.0)
+    travel = HaversineTravelTimes(traffic=traffic)
+    assert travel.symmetric_blocks
+    a, b = places[:120], places[120:]
+    forth, back = travel.free_flow_block(a, b), travel.free_flow_block(b, a)
+    assert np.array_equal(forth[0], back[0].T) and np.array_equal(forth[1], back[1].T)
+    durations, distances = travel.free_flow(places)
+    assert np.array_equal(durations[:120, 120:], forth[0]) and np.array_equal(distances[120:, :120], back[1])

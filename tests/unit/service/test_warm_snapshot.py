@@ -4,10 +4,12 @@ started over when it cannot tell, and always equal in its decisions to a fresh r
 from __future__ import annotations
 
 import gc
+import random
 import weakref
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pytest
 
 from fieldpilot.bootstrap import Services
@@ -17,10 +19,10 @@ from fieldpilot.domain.resources import Absence
 from fieldpilot.domain.values import Location, SkillRequirement
 from fieldpilot.engine.insertion import plan_of
 from fieldpilot.engine.problem import BreakWindow, DispatchProblem, PinKind, PlannedVisit, TechnicianState, Window
-from fieldpilot.routing import HaversineTravelTimes
+from fieldpilot.routing import Area, HaversineTravelTimes, LiveTraffic
 from fieldpilot.service.fakes import FixedClock
 from fieldpilot.service.snapshot import build_snapshot
-from fieldpilot.service.warm_snapshot import WarmSnapshots, _starting_at
+from fieldpilot.service.warm_snapshot import GrowingMatrix, WarmSnapshots, _starting_at
 from tests.builders import a_customer, a_site, a_skill, a_technician, memory_services
 from tests.snapshots import assert_same_decisions, assert_same_snapshot
 
@@ -280,3 +282,33 @@ def test_a_snapshot_no_longer_kept_is_freed_without_waiting_for_the_cycle_collec
         assert len(second.technicians) == 3
     finally:
         gc.enable()
+
+
+EPOCH_10 = datetime(2026, 3, 2, 10, tzinfo=UTC)
+
+
+class _NotSaidSymmetric:
+    """The same blocks, from a provider that does not say they are symmetric."""
+
+    def __init__(self, inner: HaversineTravelTimes) -> None:
+        self.inner = inner
+        self.revision = inner.revision
+        self.congestion_profile = inner.congestion_profile
+        self.free_flow_block = inner.free_flow_block
+
+
+@pytest.mark.parametrize("symmetric", [True, False])
+def test_the_kept_matrix_grown_by_new_places_equals_one_computed_over_all_of_them(symmetric: bool) -> None:
+    rng = random.Random(3)
+    places = [Location(45.6 + rng.uniform(0, 0.3), 4.7 + rng.uniform(0, 0.4)) for _ in range(700)]
+    traffic = LiveTraffic([Area("centre", Location(45.76, 4.84), 5_000, 1.4)])
+    travel = HaversineTravelTimes(traffic=traffic)
+    grown = GrowingMatrix(travel if symmetric else _NotSaidSymmetric(travel), capacity=64)  # type: ignore[arg-type]
+    for count in (1, 2, 300, 301, 302, 700):  # one place at a time, and blocks larger than a slice
+        for place in places[len(grown.places.locations) : count]:
+            grown.places.of(place)
+        grown.flush()
+    durations, distances = travel.free_flow(places)
+    n = len(places)
+    assert np.array_equal(grown.matrix(EPOCH_10).durations[:n, :n], durations)
+    assert np.array_equal(grown.matrix(EPOCH_10).distances[:n, :n], distances)
