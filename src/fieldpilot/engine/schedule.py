@@ -312,13 +312,18 @@ class RouteSchedule:
         return self.failure is None
 
     def on(self, problem: DispatchProblem) -> RouteSchedule:
-        """This schedule carried to another problem (see `RouteScheduler.on`): a copy with the
-        scheduler moved, built field by field (`dataclasses.replace` costs more than the rest of a carry)."""
-        carried = object.__new__(RouteSchedule)
+        """This schedule carried to another problem (see `RouteScheduler.on`)."""
+        return self.copy(scheduler=self.scheduler.on(problem))
+
+    def copy(self, **changes: object) -> RouteSchedule:
+        """`dataclasses.replace(self, **changes)`, built field by field (replace costs more than the
+        rest of carrying a schedule to the next snapshot)."""
+        if not changes.keys() <= _SCHEDULE_FIELD_SET:
+            raise TypeError(f"RouteSchedule has no field {sorted(changes.keys() - _SCHEDULE_FIELD_SET)}")
+        copied = object.__new__(RouteSchedule)
         for name in _SCHEDULE_FIELDS:
-            setattr(carried, name, getattr(self, name))
-        carried.scheduler = self.scheduler.on(problem)
-        return carried
+            setattr(copied, name, changes[name] if name in changes else getattr(self, name))
+        return copied
 
     @property
     def van_stock(self) -> dict[str, int]:
@@ -414,6 +419,7 @@ def _scheduled(
 
 
 _SCHEDULE_FIELDS = tuple(f.name for f in fields(RouteSchedule))
+_SCHEDULE_FIELD_SET = frozenset(_SCHEDULE_FIELDS)
 NO_LIMIT = 10**15
 
 
@@ -578,7 +584,7 @@ def _restarted(schedule: RouteSchedule, problem: DispatchProblem) -> RouteSchedu
     if head.cursors[1] != schedule.cursors[1] or head.breaks[:taken] != schedule.breaks[:taken]:
         return None
     cursors = [head.cursors[0], *schedule.cursors[1:]]
-    return replace(schedule, scheduler=scheduler, cursors=cursors, arrivals=[head.arrivals[0], *schedule.arrivals[1:]])
+    return schedule.copy(scheduler=scheduler, cursors=cursors, arrivals=[head.arrivals[0], *schedule.arrivals[1:]])
 
 
 def _overran(schedule: RouteSchedule, now: int) -> bool:

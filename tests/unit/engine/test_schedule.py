@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+import pytest
+
 from fieldpilot.engine.checker import check_plan
 from fieldpilot.engine.insertion import plan_of
 from fieldpilot.engine.params import DispatchParams
@@ -231,3 +233,15 @@ def test_a_route_scheduled_again_because_now_moved_reuses_its_stops() -> None:
     carry_schedules(before, later)
     changed = replace(ada, skills={"x": 1})  # another technician object: the stops are made again
     assert cached_schedule(later, changed, params=PARAMS).stops is not stops
+
+
+def test_a_schedule_copied_with_changes_equals_the_replaced_one() -> None:
+    tech = with_route(a_technician(breaks=(BreakWindow(12 * HOUR, 14 * HOUR, 30 * MINUTE),)), [PlannedVisit("A", 0)])
+    problem = a_problem(technicians=[tech], orders=[an_order(id="A", location=3)])
+    schedule = schedule_route(problem, tech, params=PARAMS)
+    cursors = list(reversed(schedule.cursors))
+    copied = schedule.copy(cursors=cursors, home_arrival=1)
+    assert copied == replace(schedule, cursors=cursors, home_arrival=1) and copied is not schedule
+    assert copied.cursors is cursors and schedule.cursors is not cursors
+    with pytest.raises(TypeError):
+        schedule.copy(cursor=cursors)
