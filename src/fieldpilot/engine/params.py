@@ -43,7 +43,10 @@ class DispatchParams:
     tier_weights: Mapping[str, float] = field(
         default_factory=lambda: _tiers({"standard": 1.0, "priority": 1.5, "vip": 2.0})
     )
-    overtime_weight: float = 3.0
+    # per second past shift end, within the technician's allowed overtime (a hard limit); priced
+    # like a second of driving, so the engine does not leave customers waiting to save overtime
+    # the company has already allowed
+    overtime_weight: float = 1.0
     workload_balance_weight: float = 0.1  # per second of work above the team's average
     served_customer_bonus: float = 600.0  # cost removed when the technician served the customer
     served_asset_bonus: float = 900.0  # ... or this very asset
