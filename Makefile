@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test check lint typecheck contracts chromium unit bench bench-api bench-engine bench-solvers bench-simulation serve clean
+.PHONY: demo test check lint typecheck contracts chromium unit bench bench-api bench-engine bench-solvers bench-simulation bench-region serve clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PY) >/dev/null 2>&1 || { echo "needs $(PY)"; exit 1; }
@@ -42,7 +42,7 @@ check: lint typecheck contracts chromium unit
 test: check
 
 # Everything, about 90 minutes on 2 cores (the solver sets dominate: 56 x 1 s + 56 x 10 s + 60 x 10 s + 56 x 30 s).
-bench: bench-api bench-engine bench-simulation bench-solvers
+bench: bench-api bench-engine bench-simulation bench-region bench-solvers
 
 bench-api: $(STAMP)
 	$(BIN)/python benchmarks/api_throughput.py
@@ -56,6 +56,10 @@ bench-solvers: $(STAMP)
 
 bench-simulation: $(STAMP)
 	$(BIN)/fieldpilot simulate --scenario metro --policies static,nearest,dynamic --seeds 10 --workers 2
+
+# One region-scale day (400 technicians, ~5,000 orders) under dynamic dispatch: CPU and wall time per hour.
+bench-region: $(STAMP)
+	$(BIN)/python benchmarks/simulate_region.py --scenario region-scale --policy dynamic
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache fieldpilot.db* fieldpilot-demo.db*
