@@ -127,6 +127,19 @@ def test_a_dispatcher_sets_live_traffic_and_replans(engine_world: World) -> None
     replan = w.client.post(f"{API}/replan", json={"time_budget_seconds": 0.5}, headers=w.as_("dispatcher"))
     assert replan.status_code == 200, replan.text
     assert replan.json()["applied"] is True and replan.json()["assigned"] == 1
+    assert replan.json()["technicians"] >= 1
+
+
+def test_a_replan_around_a_focus_is_asked_for_and_bad_focus_lists_are_refused(engine_world: World) -> None:
+    w = engine_world
+    body = {"time_budget_seconds": 0.5, "whole_region": False, "focus_technicians": ["nobody"]}
+    focused = w.client.post(f"{API}/replan", json=body, headers=w.as_("dispatcher"))
+    assert focused.status_code == 200, focused.text
+    assert focused.json()["technicians"] >= 1
+    bad = w.client.post(f"{API}/replan", json={"focus_orders": "wo_1"}, headers=w.as_("dispatcher"))
+    assert bad.status_code == 422
+    assert bad.headers["content-type"].startswith("application/problem+json")
+    assert "focus_orders" in bad.text
 
 
 def test_an_order_that_nobody_can_take_explains_why(engine_world: World) -> None:
