@@ -110,13 +110,13 @@ def _choose(problem: DispatchProblem, focus: Sequence[int], named: Sequence[str]
     durations = np.asarray(problem.matrix.durations)
     rank = {t.id: i for i, t in enumerate(sorted(technicians, key=lambda t: t.id))}
     id_rank = np.array([rank[t.id] for t in technicians])
+    off_shift = ~np.array([t.on_shift for t in technicians])
     queues: list[list[int]] = []
     for place in focus:
         reach = durations[places, place]  # from each anchor to the focus
         nearest = np.full(len(technicians), np.iinfo(np.int64).max, dtype=np.int64)
         np.minimum.at(nearest, owner, reach)
-        on_shift = np.array([t.on_shift for t in technicians])
-        nearest[~on_shift] = np.iinfo(np.int64).max
+        nearest[off_shift] = np.iinfo(np.int64).max  # last: they only join when nobody else is left
         queues.append(np.lexsort((id_rank, nearest)).tolist())
     cursor = [0] * len(queues)
     while len(chosen) < min(size, len(technicians)):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from fieldpilot.engine.checker import check_plan
 from fieldpilot.engine.insertion import plan_of
 from fieldpilot.engine.params import DispatchParams
@@ -101,3 +103,18 @@ def test_a_plan_of_the_neighbourhood_with_everyone_else_unchanged_passes_the_che
     assert [
         v for v in check_plan(problem, plan_of(merged, params=PARAMS), params=PARAMS) if v.code != "UNPLANNED"
     ] == []
+
+
+def test_technicians_off_shift_today_are_taken_only_when_nobody_else_is_left() -> None:
+    problem = a_line_of_technicians(5, unplanned=(0,))
+    first, *middle, last = problem.technicians
+    resting = [replace(t, shift_end=t.shift_start) for t in (first, last)]
+    problem = a_problem(technicians=(resting[0], *middle, resting[1]), orders=problem.orders, locations=20)
+    assert [t.id for t in neighbourhood(problem, size=2, orders=["N-0"]).technicians] == ["T-01", "T-02"]
+    # three on shift, then the resting technician nearest the order
+    assert [t.id for t in neighbourhood(problem, size=4, orders=["N-0"]).technicians] == [
+        "T-00",
+        "T-01",
+        "T-02",
+        "T-03",
+    ]
