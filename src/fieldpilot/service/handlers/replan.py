@@ -7,7 +7,9 @@ the current one by more than the stability threshold, it never moves pinned visi
 the technician can no longer keep becomes an assignment lock), and it keeps promised ETA windows
 within tolerance, unless a plan that moves them gains more than `promise_break_gain` for every
 promise it breaks (a second solve without the promises, sharing the budget; those customers get a
-new ETA window, an EtaChanged event). The engine's checker verifies each plan first.
+new ETA window, an EtaChanged event). The engine's checker verifies each plan first. The plan
+comes from greedy re-insertion improved by relocation (engine.improve); the batch solver runs only
+when greedy leaves orders unplanned or the command asks for it (`use_solver`).
 
 A fleet larger than the engine's `replan_max_technicians` is re-planned a neighbourhood at a time
 (engine.scope): the technicians around what changed, their visits and the unplanned orders nearest
@@ -69,11 +71,10 @@ def replan(command: cmd.Replan, uow: UnitOfWork, deps: HandlerDeps, dispatch: Di
     with uow:
         now = deps.clock.now()
         waiting = uow.orders.search(OrderQuery(statuses=frozenset({OrderStatus.NEW}), limit=100_000)).items
-        whole = dispatch.snapshot(uow, now=now, include=[o.id for o in waiting])
-        problem = whole
+        problem = dispatch.snapshot(uow, now=now, include=[o.id for o in waiting])
         if not command.whole_region:
             problem = neighbourhood(
-                whole,
+                problem,
                 size=params.replan_max_technicians,
                 orders=command.focus_orders,
                 technicians=command.focus_technicians,
@@ -174,8 +175,9 @@ def _best_plan(
 def _first_plan(
     problem: DispatchProblem, *, command: cmd.Replan, dispatch: DispatchDeps, share: float = 1.0
 ) -> tuple[DispatchProblem, str]:
-    """The solver's plan when it is valid and better than greedy re-insertion, else greedy's; the
-    solver gets `share` of the command's budget."""
+    """Greedy re-insertion's plan, or the batch solver's when it runs (`command.use_solver`; by
+    default only when greedy leaves orders unplanned), is valid and costs less; the solver gets
+    `share` of the command's budget."""
     params = dispatch.params
     greedy = greedy_fill(problem, params=params)
     wanted = command.use_solver if command.use_solver is not None else bool(greedy.unplanned_orders())
